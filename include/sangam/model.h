@@ -1,0 +1,131 @@
+// Models: loading (GGUF or llama2.c checkpoint), hyperparameters, the architecture registry,
+// the batched forward pass with per-sequence KV caches, model creation and re-quantization.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sangam/gguf.h"
+#include "sangam/status.h"
+#include "sangam/tensor.h"
+#include "sangam/thread_pool.h"
+#include "sangam/tokenizer.h"
+
+namespace sangam::model {
+
+struct Hparams {
+  std::string arch;          // "llama", "mistral", "qwen2", ...
+  std::string name;          // general.name
+  int64_t n_vocab = 0;
+  int64_t n_embd = 0;        // C
+  int64_t n_layer = 0;       // L
+  int64_t n_head = 0;        // H
+  int64_t n_head_kv = 0;
+  int64_t n_ff = 0;
+  int64_t n_ctx_train = 0;
+  int64_t n_rot = 0;         // rope dimension count (defaults to head dim)
+  float norm_eps = 1e-5f;
+  float rope_freq_base = 10000.0f;
+  // Llama 3 style RoPE frequency scaling (rope.scaling.type == "llama3"); factor 0 = off.
+  float rope_scale_factor = 0.0f;
+  float rope_low_freq_factor = 1.0f;
+  float rope_high_freq_factor = 4.0f;
+  int64_t rope_orig_ctx = 8192;
+  bool tied_output = false;  // output.weight absent: reuse token_embd
+  bool qkv_bias = false;     // Qwen2
+  int64_t head_dim() const { return n_embd / n_head; }
+};
+
+struct LoadOptions {
+  // For llama2.c checkpoints: the tokenizer.bin path; empty = "tokenizer.bin" or "tok<vocab>.bin"
+  // beside the checkpoint.
+  std::string llama2c_tokenizer;
+};
+
+// An immutable loaded model: weights (memory-mapped, not copied), hyperparameters, tokenizer.
+// Thread-safe to share across Contexts.
+class Model {
+ public:
+  // Detects the format (GGUF magic, else llama2.c) and validates that every tensor the
+  // architecture needs is present with the right shape and a supported type.
+  static Result<std::unique_ptr<Model>> Load(const std::string& path, const LoadOptions& opts = {});
+  virtual ~Model() = default;
+
+  virtual const Hparams& hparams() const = 0;
+  virtual const tokenizer::Tokenizer& tokenizer() const = 0;
+  virtual const gguf::File& file() const = 0;
+  // Bytes of weights read per generated token (all matrices + the embedding row).
+  virtual size_t weight_bytes_per_token() const = 0;
+  virtual int64_t n_params() const = 0;
+};
+
+struct ContextOptions {
+  int64_t n_ctx = 0;        // tokens per sequence; 0 = min(n_ctx_train, 4096)
+  int n_seq = 1;            // independent sequences (slots), each with its own KV cache
+  int64_t n_batch = 512;    // max tokens per forward call (longer inputs are split)
+  tensor::DType kv_type = tensor::DType::kF32;  // kF32 or kF16
+};
+
+// One token of a batch: which sequence it belongs to and its position there.
+struct BatchToken {
+  int32_t token = 0;
+  int32_t pos = 0;
+  int32_t seq = 0;
+  bool logits = false;      // keep this token's logits
+};
+
+// Mutable inference state: KV caches for n_seq sequences plus scratch buffers.
+// Not thread-safe; uses the ThreadPool passed to each call.
+class Context {
+ public:
+  static Result<std::unique_ptr<Context>> Create(const Model& model, const ContextOptions& opts);
+  virtual ~Context() = default;
+
+  // Runs the forward pass for `batch` (tokens of one or more sequences; positions must continue
+  // each sequence's cache: pos == current length of that sequence, in order). OutOfRange when a
+  // sequence would exceed n_ctx, InvalidArgument for bad token ids or sequence ids.
+  virtual Status Decode(ThreadPool& pool, std::span<const BatchToken> batch) = 0;
+  // Logits (n_vocab floats) of the i-th token in the last batch that had logits=true.
+  virtual const float* Logits(int i) const = 0;
+  virtual int n_logits() const = 0;
+  // Current length of sequence `seq`; truncate it to n tokens (n <= length); clear it.
+  virtual int64_t SeqLength(int seq) const = 0;
+  virtual void SeqTruncate(int seq, int64_t n) = 0;
+  virtual void SeqClear(int seq) = 0;
+  virtual int64_t n_ctx() const = 0;
+  virtual int n_seq() const = 0;
+  // Bytes of KV cache read per generated token at the current length of `seq`.
+  virtual size_t kv_bytes_per_token(int seq) const = 0;
+
+  // Convenience for one sequence: evaluates tokens at the end of sequence `seq` and returns the
+  // logits of the last one.
+  Result<const float*> Eval(ThreadPool& pool, std::span<const int32_t> tokens, int seq = 0);
+};
+
+// Creating a model from scratch (sangam init).
+struct InitOptions {
+  std::string arch = "llama";
+  std::string name = "sangam-init";
+  int64_t n_embd = 256, n_layer = 4, n_head = 8, n_head_kv = 4, n_ff = 688, n_ctx = 2048;
+  float rope_freq_base = 10000.0f;
+  float norm_eps = 1e-5f;
+  bool tied_output = false;
+  tensor::DType type = tensor::DType::kF32;
+  uint64_t seed = 42;
+  float init_std = 0.02f;
+  // Tokenizer source: a GGUF file (its tokenizer.* keys are copied), a llama2.c tokenizer.bin, or
+  // "bytes" for sangam's built-in byte-level vocabulary (256 byte tokens + <unk>,<s>,</s>).
+  std::string tokenizer = "bytes";
+  int64_t n_vocab_pad_to = 0;  // pad vocab to a multiple (0 = no padding)
+};
+Status InitModel(const InitOptions& opts, const std::string& out_path, ThreadPool& pool);
+
+// Re-encodes every 2-D weight matrix in `type` (norms and 1-D tensors stay F32); metadata copied;
+// general.file_type updated. Works from any supported type to any other.
+Status QuantizeModel(const std::string& in_path, const std::string& out_path, tensor::DType type,
+                     ThreadPool& pool);
+
+}  // namespace sangam::model
