@@ -18,6 +18,8 @@ int PhysicalCoreCount();
 // n_threads-1 workers are owned by the pool. One ParallelFor at a time (not reentrant; calling
 // it from inside a task runs the nested loop serially on the calling thread).
 // Thread-compatible: use one pool from one controlling thread.
+// A round trip is cheap: idle workers spin briefly on an atomic generation counter before
+// blocking (condition variable), so back-to-back loops (~60 MatMuls per token) do not pay for wake-ups.
 class ThreadPool {
  public:
   explicit ThreadPool(int n_threads);
@@ -39,16 +41,26 @@ class ThreadPool {
 
  private:
   void WorkerLoop(int id);
+  // Runs the current job's share for `thread` (ParallelFor tasks or the RunOnAll callback).
+  void RunShare(int thread);
+  void Dispatch();  // publishes the job, runs share 0, waits for the workers
 
   int n_threads_;
   std::vector<std::thread> workers_;
+  // Job slots, written by the controlling thread before generation_ is bumped (release) and
+  // read by workers after they observe the new generation (acquire).
+  const std::function<void(int, int)>* job_all_ = nullptr;
+  const std::function<void(int64_t, int)>* job_for_ = nullptr;
+  int64_t job_n_ = 0;
+  alignas(64) std::atomic<int64_t> next_task_{0};
+  alignas(64) std::atomic<uint64_t> generation_{0};
+  alignas(64) std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> in_job_{false};
+  // Blocking after the spin phase: generation_ is bumped and pending_ reaches 0 with mu_ held
+  // (or mu_ is taken before notifying), so a waiter cannot miss the change.
   std::mutex mu_;
   std::condition_variable cv_start_, cv_done_;
-  const std::function<void(int, int)>* job_ = nullptr;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
-  std::atomic<bool> in_job_{false};
 };
 
 }  // namespace sangam

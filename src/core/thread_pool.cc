@@ -1,4 +1,4 @@
-// ThreadPool: caller participates as thread 0; workers wait on a generation counter.
+// ThreadPool: caller participates as thread 0; workers spin, then block, on a generation counter.
 #include "sangam/thread_pool.h"
 
 #include <atomic>
@@ -7,7 +7,28 @@
 #include <string>
 #include <utility>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SANGAM_CPU_RELAX() _mm_pause()
+#else
+#define SANGAM_CPU_RELAX() ((void)0)
+#endif
+
 namespace sangam {
+namespace {
+
+// Spin iterations before blocking (~50-100 us with pause): long enough to bridge the gap
+// between consecutive kernels of one token, short enough not to burn a core when idle.
+constexpr int kSpinIterations = 4000;
+
+// Pause in a spin loop; every 256 iterations give the core away in case it is oversubscribed
+// (the thread we wait for may be waiting for this very core).
+inline void Relax(int spin) {
+  SANGAM_CPU_RELAX();
+  if ((spin & 255) == 255) std::this_thread::yield();
+}
+
+}  // namespace
 
 int PhysicalCoreCount() {
   // Count distinct (physical id, core id) pairs in /proc/cpuinfo.
@@ -33,66 +54,92 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-    ++generation_;
+    stop_.store(true, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   cv_start_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
+void ThreadPool::RunShare(int thread) {
+  if (job_all_ != nullptr) {
+    (*job_all_)(thread, n_threads_);
+    return;
+  }
+  for (;;) {
+    const int64_t i = next_task_.fetch_add(1, std::memory_order_relaxed);
+    if (i >= job_n_) break;
+    (*job_for_)(i, thread);
+  }
+}
+
 void ThreadPool::WorkerLoop(int id) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int, int)>* job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_start_.wait(lock, [&] { return generation_ != seen; });
-      seen = generation_;
-      if (stop_) return;
-      job = job_;
+    uint64_t g = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; g == seen && spin < kSpinIterations; ++spin) {
+      Relax(spin);
+      g = generation_.load(std::memory_order_acquire);
     }
-    (*job)(id, n_threads_);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) cv_done_.notify_one();
+    if (g == seen) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_start_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      g = generation_.load(std::memory_order_acquire);
+    }
+    seen = g;
+    if (stop_.load(std::memory_order_relaxed)) return;
+    RunShare(id);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      { std::lock_guard<std::mutex> lock(mu_); }  // a blocked controller has released mu_
+      cv_done_.notify_one();
     }
   }
 }
 
+void ThreadPool::Dispatch() {
+  in_job_.store(true, std::memory_order_relaxed);
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  cv_start_.notify_all();  // glibc makes no system call when no worker is blocked
+  RunShare(0);
+  int p = pending_.load(std::memory_order_acquire);
+  for (int spin = 0; p != 0 && spin < kSpinIterations * 4; ++spin) {
+    Relax(spin);
+    p = pending_.load(std::memory_order_acquire);
+  }
+  if (p != 0) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
+  job_all_ = nullptr;
+  job_for_ = nullptr;
+  in_job_.store(false, std::memory_order_relaxed);
+}
+
 void ThreadPool::RunOnAll(const std::function<void(int thread, int n_threads)>& fn) {
-  if (n_threads_ == 1 || in_job_) {
+  if (n_threads_ == 1 || in_job_.load(std::memory_order_relaxed)) {
     fn(0, 1);  // nested or single-threaded: one share, on this thread
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_ = &fn;
-    pending_ = n_threads_ - 1;
-    ++generation_;
-    in_job_ = true;
-  }
-  cv_start_.notify_all();
-  fn(0, n_threads_);
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_done_.wait(lock, [&] { return pending_ == 0; });
-  job_ = nullptr;
-  in_job_ = false;
+  job_all_ = &fn;
+  job_for_ = nullptr;
+  Dispatch();
 }
 
 void ThreadPool::ParallelFor(int64_t n_tasks, const std::function<void(int64_t, int)>& fn) {
   if (n_tasks <= 0) return;
-  if (n_tasks == 1 || n_threads_ == 1 || in_job_) {
+  if (n_tasks == 1 || n_threads_ == 1 || in_job_.load(std::memory_order_relaxed)) {
     for (int64_t i = 0; i < n_tasks; ++i) fn(i, 0);
     return;
   }
-  std::atomic<int64_t> next{0};
-  RunOnAll([&](int thread, int) {
-    for (;;) {
-      int64_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= n_tasks) break;
-      fn(i, thread);
-    }
-  });
+  job_all_ = nullptr;
+  job_for_ = &fn;
+  job_n_ = n_tasks;
+  next_task_.store(0, std::memory_order_relaxed);
+  Dispatch();
 }
 
 }  // namespace sangam

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <vector>
 
 namespace sangam {
@@ -46,6 +48,40 @@ TEST(ThreadPoolTest, NestedParallelForRunsSerially) {
     });
   });
   EXPECT_EQ(total.load(), 12);
+}
+
+// Many back-to-back rounds (the MatMul pattern): every round sees every task, and the results of
+// one round are visible to the caller before the next starts.
+TEST(ThreadPoolTest, ManyRoundsAreCompleteAndOrdered) {
+  for (int n_threads : {2, 3}) {
+    ThreadPool pool(n_threads);
+    std::vector<int64_t> v(64, 0);
+    for (int round = 0; round < 5000; ++round) {
+      pool.ParallelFor(64, [&](int64_t i, int) { v[static_cast<size_t>(i)] += i; });
+      if (round % 3 == 0) {
+        pool.RunOnAll([&](int t, int n) {
+          for (int64_t i = t; i < 64; i += n) v[static_cast<size_t>(i)] += 1;
+        });
+      }
+    }
+    for (int64_t i = 0; i < 64; ++i) ASSERT_EQ(v[static_cast<size_t>(i)], 5000 * i + 1667);
+  }
+}
+
+// Round-trip overhead of an (almost) empty ParallelFor; printed for the record. The bound only
+// catches pathological regressions (e.g. a wake-up system call per round on an idle machine).
+TEST(ThreadPoolTest, RoundTripOverhead) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> sink{0};
+  const int rounds = 20000;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int r = 0; r < rounds; ++r) {
+    pool.ParallelFor(2, [&](int64_t i, int) { sink.fetch_add(i, std::memory_order_relaxed); });
+  }
+  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / rounds;
+  std::printf("ThreadPool(2) ParallelFor round trip: %.2f us\n", us);
+  EXPECT_EQ(sink.load(), rounds);
+  EXPECT_LT(us, 2000.0);
 }
 
 TEST(ThreadPoolTest, PhysicalCoreCountPositive) { EXPECT_GE(PhysicalCoreCount(), 1); }

@@ -1,0 +1,89 @@
+// QuantizeModel: re-encodes every weight matrix in a target type, streaming one tensor at a time.
+#include <cstring>
+
+#include "model/ftype.h"
+#include "model/gguf_stream.h"
+#include "model/model_impl.h"
+
+namespace sangam::model {
+
+using tensor::DType;
+
+Status QuantizeModel(const std::string& in_path, const std::string& out_path, DType type,
+                     ThreadPool& pool) {
+  if (!IsWeightType(type)) {
+    return InvalidArgumentError(std::string("model: quantize: cannot store weights as ") +
+                                tensor::Traits(type).name);
+  }
+  if (in_path == out_path) {
+    return InvalidArgumentError("model: quantize: the output must be a different file than the "
+                                "input (the input stays mapped while writing)");
+  }
+  std::unique_ptr<gguf::File> in;
+  {
+    char magic[4] = {0, 0, 0, 0};
+    FILE* fp = std::fopen(in_path.c_str(), "rb");
+    if (fp == nullptr) return NotFoundError("model: quantize: cannot open '" + in_path + "'");
+    if (std::fread(magic, 1, 4, fp) != 4) magic[0] = 0;
+    std::fclose(fp);
+    if (std::memcmp(magic, "GGUF", 4) == 0) {
+      ASSIGN_OR_RETURN(in, gguf::File::Open(in_path));
+    } else {
+      ASSIGN_OR_RETURN(in, OpenLlama2c(in_path, LoadOptions{}));
+    }
+  }
+
+  std::vector<std::pair<std::string, gguf::Value>> md;
+  for (const auto& kv : in->metadata()) {
+    if (kv.first == "general.file_type" || kv.first == "general.quantization_version" ||
+        kv.first == "general.alignment") {
+      continue;
+    }
+    md.push_back(kv);
+  }
+  md.push_back({"general.file_type", gguf::Value::U32(LlamaFileType(type))});
+  if (tensor::Traits(type).quantized) {
+    md.push_back({"general.quantization_version", gguf::Value::U32(2)});
+  }
+
+  // 2-D (and higher) weight matrices take the target type; vectors (norms, biases,
+  // rope_freqs) are stored as F32.
+  std::vector<StreamTensor> layout;
+  for (const gguf::TensorInfo& t : in->tensors()) {
+    StreamTensor st;
+    st.name = t.name;
+    for (uint32_t d = 0; d < std::max<uint32_t>(t.n_dims, 1); ++d) st.ne.push_back(t.ne[d]);
+    const bool matrix = t.n_dims >= 2 && t.ne[1] > 1 && t.name != "rope_freqs.weight";
+    st.type = matrix ? StorageTypeFor(type, t.ne[0]) : DType::kF32;
+    layout.push_back(std::move(st));
+  }
+  const auto& tensors = in->tensors();
+  auto fill = [&](size_t i, void* dst, size_t n_bytes) -> Status {
+    const gguf::TensorInfo& t = tensors[i];
+    const DType to = layout[i].type;
+    if (t.type == to) {
+      std::memcpy(dst, t.data, n_bytes);
+      return Status::Ok();
+    }
+    const int64_t cols = t.ne[0];
+    const int64_t rows = t.n_elements() / cols;
+    const size_t in_row = tensor::RowBytes(t.type, cols);
+    const size_t out_row = tensor::RowBytes(to, cols);
+    uint8_t* out = static_cast<uint8_t*>(dst);
+    const int64_t group = std::max<int64_t>(1, 16384 / cols);
+    const int64_t n_groups = (rows + group - 1) / group;
+    std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
+    pool.ParallelFor(n_groups, [&](int64_t g, int thread) {
+      std::vector<float>& row = scratch[static_cast<size_t>(thread)];
+      row.resize(static_cast<size_t>(cols));
+      for (int64_t r = g * group; r < std::min(rows, (g + 1) * group); ++r) {
+        tensor::DequantizeRow(t.type, t.data + static_cast<size_t>(r) * in_row, row.data(), cols);
+        tensor::QuantizeRow(to, row.data(), out + static_cast<size_t>(r) * out_row, cols);
+      }
+    });
+    return Status::Ok();
+  };
+  return WriteGgufStreaming(md, in->alignment(), layout, fill, out_path);
+}
+
+}  // namespace sangam::model
