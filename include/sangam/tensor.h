@@ -70,10 +70,16 @@ struct MatrixView {
 // n_tokens == 1 is the matrix-vector path (generation), larger n_tokens the blocked GEMM path
 // (prompt processing). Activations are quantized internally (Q8_0 / Q8_K) for quantized W.
 // Uses the best kernel set for this CPU (see SelectedIsa()).
+// Batch invariance: for a given ISA, row y[t] is bit-identical whatever n_tokens, the other
+// tokens in the batch, t's position, the pool's thread count, and the run (one accumulator per
+// output with a fixed order; activations are quantized per token). Different ISAs may differ
+// in the last bits (float accumulation order); all agree with MatMulReference to ~1e-5
+// relative to sum |w*x|. Not reentrant on one pool (see ThreadPool).
 void MatMul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t x_stride,
             int64_t n_tokens, float* y, int64_t y_stride);
 
-// Same contract, single-threaded scalar reference (the oracle for tests).
+// Same contract, single-threaded scalar reference (the oracle for tests): activations are
+// quantized with the reference quantizers, integer block sums are exact, float sums use double.
 void MatMulReference(const MatrixView& w, const float* x, int64_t x_stride, int64_t n_tokens,
                      float* y, int64_t y_stride);
 

@@ -99,8 +99,9 @@ class Tokenizer {
   virtual ~Tokenizer() = default;
 
   virtual Result<std::vector<int32_t>> Encode(std::string_view text, const EncodeOptions& opts = {}) const = 0;
-  // Bytes of one token as it appears in text (byte tokens give their byte; "▁" becomes " ";
-  // byte-level BPE symbols are mapped back to bytes). Control and unknown tokens give "".
+  // Bytes of one token as it appears in text (byte tokens give their byte; "▁" becomes " ", also
+  // in WordPiece word-initial pieces; byte-level BPE symbols are mapped back to bytes).
+  // Control and unknown tokens give ""; user-defined tokens give their text.
   // A piece may be an incomplete UTF-8 sequence; use StreamDecoder to print pieces as they come.
   virtual std::string TokenToPiece(int32_t id) const = 0;
   // Whole-sequence decoding with default DecodeOptions (control tokens dropped, SentencePiece's
@@ -129,7 +130,8 @@ class Tokenizer {
   virtual bool add_bos() const { return false; }
   virtual bool add_eos() const { return false; }
   virtual bool add_space_prefix() const { return false; }
-  virtual std::string pre_name() const { return ""; }
+  virtual std::string pre_name() const { return ""; }  // resolved tokenizer.ggml.pre ("gpt2" only)
+  virtual VocabType vocab_type() const { return VocabType::kSpm; }
   virtual TokenType GetTokenType(int32_t id) const { return TokenType::kNormal; }
   virtual float Score(int32_t id) const { return 0.0f; }
   // Id of a vocabulary entry's exact text, -1 when absent.

@@ -57,6 +57,7 @@ Status RunPerplexity(PerplexityOptions o) {
 
   ProgressBar bar("perplexity", n_chunk);
   const bool tty = StderrIsTty();
+  const bool show = GetLogLevel() <= LogLevel::kInfo;  // running PPL is a diagnostic (-q hides it)
   double nll = 0.0, nll2 = 0.0;
   int64_t count = 0;
   std::vector<double> running;
@@ -91,13 +92,13 @@ Status RunPerplexity(PerplexityOptions o) {
     running.push_back(ppl);
     if (tty) {
       bar.Update(c + 1, StrFormat("PPL %.4f", ppl));
-    } else {
+    } else if (show) {
       std::fprintf(stderr, "[%lld]%.4f,", static_cast<long long>(c + 1), ppl);
       std::fflush(stderr);
     }
   }
   bar.Finish();
-  if (!tty) std::fprintf(stderr, "\n");
+  if (!tty && show) std::fprintf(stderr, "\n");
   const double secs = NowSeconds() - t0;
   const double mean = nll / static_cast<double>(count);
   const double ppl = std::exp(mean);

@@ -327,6 +327,7 @@ void DequantizeQ6_K(const BlockQ6_K* x, float* y, int64_t nb) {
 }  // namespace
 
 void QuantizeRow(DType t, const float* src, void* dst, int64_t n) {
+  if (n <= 0) return;
   const int64_t nb = n / Traits(t).block_size;
   switch (t) {
     case DType::kF32:
@@ -356,6 +357,7 @@ void QuantizeRow(DType t, const float* src, void* dst, int64_t n) {
 }
 
 void DequantizeRow(DType t, const void* src, float* dst, int64_t n) {
+  if (n <= 0) return;
   const int64_t nb = n / Traits(t).block_size;
   switch (t) {
     case DType::kF32:

@@ -205,6 +205,7 @@ class TokenizerImpl final : public Tokenizer {
   bool add_eos() const override { return v_.add_eos; }
   bool add_space_prefix() const override { return v_.add_space_prefix; }
   std::string pre_name() const override { return v_.pre; }
+  VocabType vocab_type() const override { return v_.type; }
   TokenType GetTokenType(int32_t id) const override {
     return v_.valid(id) ? v_.type_of[id] : TokenType::kUndefined;
   }

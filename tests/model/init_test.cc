@@ -155,6 +155,26 @@ TEST(InitTest, QuantizedInitAndVocabPadding) {
   for (float v : logits) ASSERT_TRUE(std::isfinite(v));
 }
 
+TEST(InitTest, TokenizerFromLlama2cBinAndFromGguf) {
+  SANGAM_REQUIRE_SHARED("data/models/tok512.bin");
+  TempDir dir;
+  ThreadPool pool(2);
+  InitOptions o = Tiny("llama", true);
+  o.tokenizer = sangam::testing::SharedPath("data/models/tok512.bin");
+  ASSERT_TRUE(InitModel(o, dir.File("a.gguf"), pool).ok());
+  o.tokenizer = sangam::testing::SharedPath("data/models/stories260K.gguf");
+  ASSERT_TRUE(InitModel(o, dir.File("b.gguf"), pool).ok());
+  for (const char* f : {"a.gguf", "b.gguf"}) {
+    auto m = Model::Load(dir.File(f));
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ((*m)->hparams().n_vocab, 512);
+    // tok512.encode-vectors.tsv: "Once upon a time" -> 1 403 407 261 378.
+    auto ids = (*m)->tokenizer().Encode("Once upon a time");
+    ASSERT_TRUE(ids.ok());
+    EXPECT_EQ(*ids, (std::vector<int32_t>{1, 403, 407, 261, 378})) << f;
+  }
+}
+
 TEST(InitTest, RejectsBadOptions) {
   TempDir dir;
   ThreadPool pool(1);

@@ -2,6 +2,8 @@
 // table compiling and round-tripping multilingual text.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/unicode.h"
 #include "tokenizer_test_util.h"
@@ -155,6 +157,35 @@ TEST(PreTokenizer, DeepseekSplits) {
   // digit runs.
   EXPECT_EQ(SplitWith(Spec("deepseek-llm").regexes, "Hi there!\n\xE4\xBD\xA0\xE5\xA5\xBD 42"),
             (Words{"Hi", " there", "!", "\n", "\xE4\xBD\xA0\xE5\xA5\xBD", " ", "42"}));
+}
+
+// The GPT-2 and Llama-3 expressions run on hand-written scanners; the same expressions, wrapped so
+// that they are not recognised, run on ICU. Both must cut random text identically.
+TEST(PreTokenizer, ScannersAgreeWithRegexEngine) {
+  const std::vector<std::string> pool = {
+      "a", "Z", "\xC3\xA9", "\xD0\x96", "\xE4\xBD\xA0", "1", "7", "\xD9\xA3", "\xE2\x85\xA2", " ", " ", " ", "\n",
+      "\r", "\t", "\xC2\xA0", "\xE2\x80\x83", "'", "'s", "'T", "'re", "'LL", "!", ".", "$", "~", "\xF0\x9F\x98\x81",
+      "\xCC\x81", "\xE0\xA4\xBF", "-", "\x7F", "\x0B", "\xE2\x80\xA8"};
+  const std::string gpt2 = Spec("gpt-2").regexes[0];
+  const std::string llama3 = Spec("llama-bpe").regexes[0];
+  // gpt2's expression in llama.cpp lacks the final "|\s+" that its scanner implements.
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {gpt2, "(?:" + gpt2 + "|\\s+)"}, {llama3, "(?:" + llama3 + ")"}};
+  std::mt19937 rng(7);
+  for (const auto& [fast, slow] : pairs) {
+    auto a = RegexSplitter::Create({fast});
+    auto b = RegexSplitter::Create({slow});
+    ASSERT_TRUE(a.ok() && b.ok());
+    for (int iter = 0; iter < 3000; ++iter) {
+      std::string text;
+      const int len = static_cast<int>(rng() % 24);
+      for (int k = 0; k < len; ++k) text += pool[rng() % pool.size()];
+      auto wa = a.value()->Split(text);
+      auto wb = b.value()->Split(text);
+      ASSERT_TRUE(wa.ok() && wb.ok());
+      ASSERT_EQ(wa.value(), wb.value()) << "text: '" << text << "' expr: " << fast;
+    }
+  }
 }
 
 TEST(Bpe, IgnoreMergesTakesWholeWordTokens) {

@@ -83,6 +83,7 @@ TEST(VocabFiles, SpecialTokenSettings) {
   EXPECT_TRUE(spm.tok->IsEog(2));
   EXPECT_FALSE(spm.tok->IsEog(1));
   EXPECT_TRUE(spm.tok->add_space_prefix());
+  EXPECT_EQ(spm.tok->vocab_type(), VocabType::kSpm);
   // add_bos = true on a vocab that requests BOS; "Hello world" is 15043 3186 in the vectors.
   EXPECT_EQ(EncodeOrDie(*spm.tok, "Hello world"), (std::vector<int32_t>{1, 15043, 3186}));
   EXPECT_EQ(spm.tok->Decode({1, 15043, 3186}), "Hello world");
@@ -92,6 +93,8 @@ TEST(VocabFiles, SpecialTokenSettings) {
   auto gpt2 = LoadFromGguf(sangam::testing::SharedPath("data/vocab/ggml-vocab-gpt-2.gguf"));
   ASSERT_NE(gpt2.tok, nullptr);
   EXPECT_FALSE(gpt2.tok->add_bos());  // no tokenizer.ggml.add_bos_token: GPT-2 adds nothing
+  EXPECT_EQ(gpt2.tok->vocab_type(), VocabType::kBpe);
+  EXPECT_EQ(gpt2.tok->pre_name(), "gpt-2");
   EXPECT_EQ(EncodeOrDie(*gpt2.tok, "Hello world"), EncodeOrDie(*gpt2.tok, "Hello world", {.add_bos = false}));
   EXPECT_EQ(gpt2.tok->eos(), 50256);
   EXPECT_TRUE(gpt2.tok->IsEog(50256));

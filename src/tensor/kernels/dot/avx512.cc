@@ -198,6 +198,20 @@ struct Q4_0K {
 
 // ---- K-quants x Q8_K ----------------------------------------------------------------------------
 
+// The 12 packed scale bytes -> 8 six-bit scales (bytes 0-7) and 8 mins (bytes 8-15), using
+// 32-bit word operations on the GGML packing (see ScaleMinK4).
+inline __m128i UnpackScalesMinsK4(const uint8_t* q) {
+  uint32_t w[3];
+  std::memcpy(w, q, 12);
+  const uint32_t k3f = 0x3f3f3f3f, k0f = 0x0f0f0f0f, k03 = 0x03030303;
+  const uint32_t sc_lo = w[0] & k3f;
+  const uint32_t sc_hi = (w[2] & k0f) | (((w[0] >> 6) & k03) << 4);
+  const uint32_t m_lo = w[1] & k3f;
+  const uint32_t m_hi = ((w[2] >> 4) & k0f) | (((w[1] >> 6) & k03) << 4);
+  return _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(m_lo),
+                        static_cast<int>(m_hi));
+}
+
 struct Q4_KK {
   static constexpr int kR = 3, kT = 3;
   template <int R, int T>
@@ -208,14 +222,25 @@ struct Q4_KK {
     for (int r = 0; r < R; ++r)
       for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
     const __m256i k0f = _mm256_set1_epi8(0x0F);
+    // 16-bit lane i of step c takes scale 2c + i / 16; the mins vector takes min 8 + i / 2
+    // (mins live in 16-bit lanes 8-15 of the unpacked vector).
+    __m512i sidx[4];
+    for (int c = 0; c < 4; ++c) {
+      alignas(64) int16_t idx[32];
+      for (int i = 0; i < 32; ++i) idx[i] = static_cast<int16_t>(2 * c + i / 16);
+      sidx[c] = _mm512_load_si512(idx);
+    }
+    alignas(32) int16_t midx_a[16];
+    for (int i = 0; i < 16; ++i) midx_a[i] = static_cast<int16_t>(8 + i / 2);
+    const __m256i midx = _mm256_load_si256(reinterpret_cast<const __m256i*>(midx_a));
     for (int64_t b = 0; b < nb; ++b) {
       __m512i isum[R][T];
       for (int r = 0; r < R; ++r)
         for (int t = 0; t < T; ++t) isum[r][t] = _mm512_setzero_si512();
-      uint8_t sc[R][8], mn[R][8];
+      __m256i sm16[R];  // 16-bit: scales in lanes 0-7, mins in lanes 8-15
       for (int r = 0; r < R; ++r) {
         const auto* blk = reinterpret_cast<const BlockQ4_K*>(w + r * ws) + b;
-        for (int j = 0; j < 8; ++j) ScaleMinK4(j, blk->scales, &sc[r][j], &mn[r][j]);
+        sm16[r] = _mm256_cvtepu8_epi16(UnpackScalesMinsK4(blk->scales));
       }
       for (int c = 0; c < 4; ++c) {
         __m512i wq[R], scv[R];
@@ -223,7 +248,7 @@ struct Q4_KK {
           const auto* blk = reinterpret_cast<const BlockQ4_K*>(w + r * ws) + b;
           const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qs + 32 * c));
           wq[r] = Join(_mm256_and_si256(v, k0f), _mm256_and_si256(_mm256_srli_epi16(v, 4), k0f));
-          scv[r] = Join(_mm256_set1_epi16(sc[r][2 * c]), _mm256_set1_epi16(sc[r][2 * c + 1]));
+          scv[r] = _mm512_permutexvar_epi16(sidx[c], _mm512_castsi256_si512(sm16[r]));
         }
         for (int t = 0; t < T; ++t) {
           const auto* ab = reinterpret_cast<const BlockQ8_K*>(a + t * as) + b;
@@ -236,10 +261,7 @@ struct Q4_KK {
       for (int r = 0; r < R; ++r) {
         const auto* blk = reinterpret_cast<const BlockQ4_K*>(w + r * ws) + b;
         const float d = H2F(&blk->d), dmin = H2F(&blk->dmin);
-        // mins per 16-value group: m[i / 2]
-        alignas(32) int16_t m16[16];
-        for (int i = 0; i < 16; ++i) m16[i] = mn[r][i / 2];
-        const __m256i mv = _mm256_load_si256(reinterpret_cast<const __m256i*>(m16));
+        const __m256i mv = _mm256_permutexvar_epi16(midx, sm16[r]);
         for (int t = 0; t < T; ++t) {
           const auto* ab = reinterpret_cast<const BlockQ8_K*>(a + t * as) + b;
           const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ab->bsums));
@@ -267,6 +289,14 @@ struct Q6_KK {
     // Per 16-bit lane shift counts for the high bits of the two 32-byte halves of a step.
     const __m512i sh_lo = Join(_mm256_set1_epi16(4), _mm256_set1_epi16(2));  // left shifts
     const __m512i sh_hi = Join(_mm256_set1_epi16(0), _mm256_set1_epi16(2));  // right shifts
+    __m512i sidx[2][2];
+    for (int h = 0; h < 2; ++h) {
+      for (int s = 0; s < 2; ++s) {
+        alignas(64) int16_t idx[32];
+        for (int i = 0; i < 32; ++i) idx[i] = static_cast<int16_t>(8 * h + 4 * s + i / 8);
+        sidx[h][s] = _mm512_load_si512(idx);
+      }
+    }
     for (int64_t b = 0; b < nb; ++b) {
       __m512i isum[R][T];
       for (int r = 0; r < R; ++r)
@@ -282,11 +312,10 @@ struct Q6_KK {
                                      _mm512_and_si512(_mm512_sllv_epi16(qh2, sh_lo), k30));
           wq[r][1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), k0f),
                                      _mm512_and_si512(_mm512_srlv_epi16(qh2, sh_hi), k30));
-          for (int s = 0; s < 2; ++s) {
-            const int8_t* scp = blk->scales + 8 * h + 4 * s;
-            scv[r][s] = Join(_mm256_set_m128i(_mm_set1_epi16(scp[1]), _mm_set1_epi16(scp[0])),
-                             _mm256_set_m128i(_mm_set1_epi16(scp[3]), _mm_set1_epi16(scp[2])));
-          }
+          // 16-bit lane i of step (h, s) needs scale 8h + 4s + i / 8.
+          const __m512i sc16 = _mm512_cvtepi8_epi16(
+              _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk->scales))));
+          for (int s = 0; s < 2; ++s) scv[r][s] = _mm512_permutexvar_epi16(sidx[h][s], sc16);
         }
         for (int t = 0; t < T; ++t) {
           const auto* ab = reinterpret_cast<const BlockQ8_K*>(a + t * as) + b;
