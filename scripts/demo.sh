@@ -15,7 +15,8 @@ echo "== 1. create a model (llama architecture, byte vocabulary, random weights)
 "$S" init -o out/demo-f32.gguf --arch llama --dim 256 --layers 4 --heads 8 --kv-heads 4 \
   --ffn 688 --ctx 512 --vocab-from bytes --type f32 --seed 1
 echo "== 2. inspect it" >&2
-"$S" info out/demo-f32.gguf | head -40
+"$S" info out/demo-f32.gguf > out/demo-info.txt
+head -32 out/demo-info.txt; echo "   ... (full listing in out/demo-info.txt)"
 echo "== 3. quantize to Q8_0 and Q4_0" >&2
 "$S" quantize out/demo-f32.gguf out/demo-q8_0.gguf q8_0
 "$S" quantize out/demo-f32.gguf out/demo-q4_0.gguf q4_0

