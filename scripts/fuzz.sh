@@ -9,6 +9,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWit
 cmake --build build-fuzz -j"$(nproc)"
 shopt -s nullglob
 for bin in build-fuzz/*_fuzz; do
+  [[ -f $bin && -x $bin ]] || continue
   name=$(basename "$bin")
   corpus=build-fuzz/corpus-$name
   mkdir -p "$corpus"

@@ -72,6 +72,9 @@ class Model {
   // Bytes of weights read per generated token (all matrices + the embedding row).
   virtual size_t weight_bytes_per_token() const = 0;
   virtual int64_t n_params() const = 0;
+  // Weight elements multiplied per token (every matrix incl. the output projection; the token
+  // embedding is a row lookup and does not count): a token costs 2x this many FLOPs in MatMul.
+  virtual int64_t matmul_params_per_token() const = 0;
 };
 
 struct ContextOptions {

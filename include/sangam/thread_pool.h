@@ -19,7 +19,9 @@ int PhysicalCoreCount();
 // it from inside a task runs the nested loop serially on the calling thread).
 // Thread-compatible: use one pool from one controlling thread.
 // A round trip is cheap: idle workers spin briefly on an atomic generation counter before
-// blocking (condition variable), so back-to-back loops (~60 MatMuls per token) do not pay for wake-ups.
+// blocking (condition variable), so back-to-back loops (~60 MatMuls per token) do not pay for
+// wake-ups; and a ParallelFor does not wait for workers that have not joined it by the time the
+// caller has claimed the last task (on an oversubscribed machine they may not run for a while).
 class ThreadPool {
  public:
   explicit ThreadPool(int n_threads);
@@ -43,7 +45,9 @@ class ThreadPool {
   void WorkerLoop(int id);
   // Runs the current job's share for `thread` (ParallelFor tasks or the RunOnAll callback).
   void RunShare(int thread);
-  void Dispatch();  // publishes the job, runs share 0, waits for the workers
+  void Dispatch();  // publishes the job, runs share 0, waits for the workers that joined it
+  template <class Pred>
+  void WaitDone(Pred done);  // spins, then blocks on cv_done_, until done()
 
   int n_threads_;
   std::vector<std::thread> workers_;
@@ -54,11 +58,16 @@ class ThreadPool {
   int64_t job_n_ = 0;
   alignas(64) std::atomic<int64_t> next_task_{0};
   alignas(64) std::atomic<uint64_t> generation_{0};
-  alignas(64) std::atomic<int> pending_{0};
+  // Workers currently inside a job (registered before checking closed_).
+  alignas(64) std::atomic<int> running_{0};
+  // Workers that finished their RunOnAll share.
+  alignas(64) std::atomic<int> all_done_{0};
+  // Highest generation whose job is closed: workers arriving later skip it.
+  alignas(64) std::atomic<uint64_t> closed_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> in_job_{false};
-  // Blocking after the spin phase: generation_ is bumped and pending_ reaches 0 with mu_ held
-  // (or mu_ is taken before notifying), so a waiter cannot miss the change.
+  // Blocking after the spin phase: generation_ is bumped with mu_ held, and running_ / all_done_
+  // reach their target before mu_ is taken for notifying, so a waiter cannot miss the change.
   std::mutex mu_;
   std::condition_variable cv_start_, cv_done_;
 };

@@ -152,7 +152,7 @@ Status RunBench(BenchOptions o) {
       r.samples.push_back(o.n_prompt / std::max(dt, 1e-9));
     }
     r.tps = Median(r.samples);
-    r.achieved = r.tps * 2.0 * static_cast<double>(model->n_params()) / 1e9;
+    r.achieved = r.tps * 2.0 * static_cast<double>(model->matmul_params_per_token()) / 1e9;
     r.metric = quantized ? "GOPS" : "GFLOPS";
     r.ceiling = quantized ? ceil.int8_gops : ceil.fp32_gflops;
     if (ceil.available && r.ceiling > 0) r.share = r.achieved / r.ceiling;
@@ -250,7 +250,7 @@ Command RegisterBench(CLI::App& root) {
   cmd->add_flag("--machine", o->machine,
                 "only measure and print the machine's ceilings (memory bandwidth, peak FP32, peak int8)");
   cmd->footer("Roofline: tg against measured memory bandwidth (weight bytes per token + KV bytes); "
-              "pp against peak FP32 FMA (2 x n_params FLOPs per token), or peak int8 for quantized models.");
+              "pp against peak FP32 FMA (2 FLOPs per matrix weight per token; embedding lookup and attention not counted), or peak int8 for quantized models.");
   return {cmd, [o] { return RunBench(*o); }};
 }
 

@@ -88,32 +88,52 @@ void ThreadPool::WorkerLoop(int id) {
     }
     seen = g;
     if (stop_.load(std::memory_order_relaxed)) return;
-    RunShare(id);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      { std::lock_guard<std::mutex> lock(mu_); }  // a blocked controller has released mu_
+    // Register, then check that job g is still open (Dekker-style with Dispatch: seq_cst on
+    // both sides, so either we see it closed or the controller sees us registered and waits).
+    running_.fetch_add(1, std::memory_order_seq_cst);
+    if (closed_.load(std::memory_order_seq_cst) < g) {
+      const bool all = job_all_ != nullptr;
+      RunShare(id);
+      if (all && all_done_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_threads_ - 1) {
+        { std::lock_guard<std::mutex> lock(mu_); }  // a blocked controller has released mu_
+        cv_done_.notify_one();
+      }
+    }
+    if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      { std::lock_guard<std::mutex> lock(mu_); }
       cv_done_.notify_one();
     }
   }
 }
 
+template <class Pred>
+void ThreadPool::WaitDone(Pred done) {
+  for (int spin = 0; !done() && spin < kSpinIterations * 4; ++spin) Relax(spin);
+  if (!done()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_done_.wait(lock, done);
+  }
+}
+
 void ThreadPool::Dispatch() {
   in_job_.store(true, std::memory_order_relaxed);
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  all_done_.store(0, std::memory_order_relaxed);
+  uint64_t g;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    generation_.fetch_add(1, std::memory_order_release);
+    g = generation_.fetch_add(1, std::memory_order_release) + 1;
   }
   cv_start_.notify_all();  // glibc makes no system call when no worker is blocked
   RunShare(0);
-  int p = pending_.load(std::memory_order_acquire);
-  for (int spin = 0; p != 0 && spin < kSpinIterations * 4; ++spin) {
-    Relax(spin);
-    p = pending_.load(std::memory_order_acquire);
+  if (job_all_ != nullptr) {
+    // Static split: every worker must run its share.
+    WaitDone([&] { return all_done_.load(std::memory_order_acquire) == n_threads_ - 1; });
   }
-  if (p != 0) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
-  }
+  // ParallelFor: all tasks have been claimed once share 0 returns. Close the job so that
+  // workers that have not started yet (descheduled, still waking up) skip it instead of being
+  // waited for, then wait only for the ones that did start.
+  closed_.store(g, std::memory_order_seq_cst);
+  WaitDone([&] { return running_.load(std::memory_order_seq_cst) == 0; });
   job_all_ = nullptr;
   job_for_ = nullptr;
   in_job_.store(false, std::memory_order_relaxed);

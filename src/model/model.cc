@@ -190,6 +190,15 @@ size_t ModelImpl::weight_bytes_per_token() const {
   return total + w_.output_norm.size() * sizeof(float);
 }
 
+int64_t ModelImpl::matmul_params_per_token() const {
+  auto n = [](const tensor::MatrixView& m) { return m.rows * m.cols; };
+  int64_t total = n(w_.output);
+  for (const LayerWeights& l : w_.layers) {
+    total += n(l.wq) + n(l.wk) + n(l.wv) + n(l.wo) + n(l.gate) + n(l.up) + n(l.down);
+  }
+  return total;
+}
+
 int64_t ModelImpl::n_params() const {
   int64_t n = 0;
   for (const gguf::TensorInfo& t : file_->tensors()) {

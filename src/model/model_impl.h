@@ -54,6 +54,7 @@ class ModelImpl final : public Model {
   const gguf::File& file() const override { return *file_; }
   size_t weight_bytes_per_token() const override;
   int64_t n_params() const override;
+  int64_t matmul_params_per_token() const override;
 
   const ArchSpec& arch() const { return arch_; }
   const Weights& weights() const { return w_; }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 #include <vector>
 
 namespace sangam {
@@ -66,6 +67,21 @@ TEST(ThreadPoolTest, ManyRoundsAreCompleteAndOrdered) {
     }
     for (int64_t i = 0; i < 64; ++i) ASSERT_EQ(v[static_cast<size_t>(i)], 5000 * i + 1667);
   }
+}
+
+// A ParallelFor does not wait for workers that join late, but workers do join long loops:
+// with sleeping tasks the caller leaves its core free, so a worker must pick up some tasks.
+TEST(ThreadPoolTest, WorkersJoinLongLoops) {
+  ThreadPool pool(2);
+  std::atomic<int> by_worker{0};
+  std::atomic<int> done{0};
+  pool.ParallelFor(16, [&](int64_t, int thread) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    if (thread != 0) by_worker++;
+    done++;
+  });
+  EXPECT_EQ(done.load(), 16);
+  EXPECT_GT(by_worker.load(), 0);
 }
 
 // Round-trip overhead of an (almost) empty ParallelFor; printed for the record. The bound only

@@ -73,7 +73,7 @@ size_t ActRowBytes(WeightKind kind, int64_t k) {
   switch (kind) {
     case kWQ8_0:
     case kWQ4_0:
-      return Q8ActScalesOffset(k) + static_cast<size_t>(k / kQK) * 8;
+      return Q8ActGroupsOffset(k) + static_cast<size_t>(Q8GroupCount(k)) * kQ8GroupBytes;
     case kWQ4_K:
     case kWQ6_K:
       return static_cast<size_t>(k / kQKK) * sizeof(BlockQ8_K);

@@ -23,6 +23,12 @@ int WeightKindOf(DType t);
 //  * float weights: the F32 row itself.
 //  * Q8_0 / Q4_0 weights: "Q8_0 activation row": nb BlockQ8_0, then (at a 64-byte aligned offset)
 //    nb float scales (F16ToF32 of the block's d) and nb int32 sums of the block's quants.
+//    Then (at a 64-byte aligned offset, see Q8ActGroups) the same quants interleaved for
+//    16-lane kernels: per group g of 16 blocks, 640 bytes: 512 bytes where bytes
+//    [64v + 4l, 64v + 4l + 4) are quants [4v, 4v + 4) of block 16g + Q8LaneOfBlock(l) (v < 8,
+//    lane l < 16), then the 16 blocks' float scales, then their 16 int32 sums, in the same lane
+//    order. Blocks past nb are all zero. The lane order (a 4x4 transpose: lane 4L + j holds block
+//    4j + L) is what an in-lane dword transpose of four 128-bit-lane-per-block vectors yields.
 //  * Q4_K / Q6_K weights: nb BlockQ8_K.
 size_t ActRowBytes(WeightKind kind, int64_t k);
 inline size_t Q8ActScalesOffset(int64_t k) { return (static_cast<size_t>(k / kQK) * 34 + 63) & ~size_t{63}; }
@@ -32,6 +38,18 @@ inline const float* Q8ActScales(const uint8_t* row, int64_t k) {
 inline const int32_t* Q8ActSums(const uint8_t* row, int64_t k) {
   return reinterpret_cast<const int32_t*>(row + Q8ActScalesOffset(k) + static_cast<size_t>(k / kQK) * 4);
 }
+
+inline constexpr size_t kQ8GroupBytes = 640;
+// Block (within its group of 16) held by lane l, and vice versa (the mapping is an involution).
+inline constexpr int Q8LaneOfBlock(int l) { return 4 * (l % 4) + l / 4; }
+inline int64_t Q8GroupCount(int64_t k) { return (k / kQK + 15) / 16; }
+inline size_t Q8ActGroupsOffset(int64_t k) {
+  return (Q8ActScalesOffset(k) + static_cast<size_t>(k / kQK) * 8 + 63) & ~size_t{63};
+}
+inline const uint8_t* Q8ActGroups(const uint8_t* row, int64_t k) { return row + Q8ActGroupsOffset(k); }
+// Writes the interleaved groups of a Q8_0 activation row from its plain blocks, scales and sums
+// (every ISA's quant_q8_0 ends with this, so the whole row is bit-identical across ISAs).
+void InterleaveQ8Act(uint8_t* row, int64_t k);
 
 // Quantizes one activation row (k floats) into the Q8_0 activation row format / Q8_K blocks.
 // Every ISA's version must be bit-identical to the reference quantizer.

@@ -1,5 +1,7 @@
 // Walks a (rows x tokens) tile in micro-tiles of kR rows x kT tokens; each micro-tile shape has
 // its own instantiation so every output keeps the same accumulation order whatever the shape.
+// K provides kR, kT (largest micro-tile), kGemvRows (rows per micro-tile for one token; 0: kR)
+// and template <int R, int T> Run(...).
 #pragma once
 
 #include <algorithm>
@@ -28,6 +30,18 @@ template <class K>
 void TileDriver(const uint8_t* w, size_t ws, int64_t n_rows, const uint8_t* a, size_t as,
                 int64_t n_tok, int64_t k, float* y, int64_t ys) {
   static constexpr auto kTable = MakeMicroTable<K>(std::make_index_sequence<K::kR * K::kT>());
+  if constexpr (K::kGemvRows > 0) {
+    if (n_tok == 1) {
+      // GEMV: kGemvRows rows at a time (fewer concurrent row streams suit the prefetchers).
+      // The per-output operation sequence does not depend on the micro-tile shape.
+      constexpr int kG = K::kGemvRows;
+      for (int64_t r0 = 0; r0 < n_rows; r0 += kG) {
+        const int rn = static_cast<int>(std::min<int64_t>(kG, n_rows - r0));
+        kTable[(rn - 1) * K::kT](w + static_cast<size_t>(r0) * ws, ws, a, as, k, y + r0, ys);
+      }
+      return;
+    }
+  }
   for (int64_t t0 = 0; t0 < n_tok; t0 += K::kT) {
     const int tn = static_cast<int>(std::min<int64_t>(K::kT, n_tok - t0));
     for (int64_t r0 = 0; r0 < n_rows; r0 += K::kR) {

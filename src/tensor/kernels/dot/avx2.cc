@@ -60,7 +60,7 @@ struct LoadBF16 {
 
 template <class L>
 struct FloatK {
-  static constexpr int kR = 4, kT = 3;
+  static constexpr int kR = 4, kT = 3, kGemvRows = 0;
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {
@@ -95,7 +95,7 @@ struct FloatK {
 // ---- Q8_0 / Q4_0 weights x Q8_0 activations (one 32-element block per step) -------------------
 
 struct Q8_0K {
-  static constexpr int kR = 4, kT = 3;
+  static constexpr int kR = 4, kT = 3, kGemvRows = 0;
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {
@@ -132,7 +132,7 @@ struct Q8_0K {
 };
 
 struct Q4_0K {
-  static constexpr int kR = 4, kT = 3;
+  static constexpr int kR = 4, kT = 3, kGemvRows = 0;
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {
@@ -176,7 +176,7 @@ struct Q4_0K {
 // ---- K-quants x Q8_K ----------------------------------------------------------------------------
 
 struct Q4_KK {
-  static constexpr int kR = 2, kT = 3;
+  static constexpr int kR = 2, kT = 3, kGemvRows = 0;
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {
@@ -236,7 +236,7 @@ struct Q4_KK {
 };
 
 struct Q6_KK {
-  static constexpr int kR = 2, kT = 3;
+  static constexpr int kR = 2, kT = 3, kGemvRows = 0;
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {

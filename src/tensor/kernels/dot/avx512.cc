@@ -5,7 +5,10 @@
 // so GEMV (one token) and GEMM results are bit-identical.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "tensor/kernels/kernels.h"
 #include "tensor/kernels/tile_driver.h"
@@ -30,6 +33,7 @@ inline __mmask16 TailMask(int64_t n) { return static_cast<__mmask16>((1u << n) -
 // ---- Float weights --------------------------------------------------------------------------
 
 struct LoadF32 {
+  static constexpr int64_t kBytes = 4;
   static __m512 Full(const uint8_t* p, int64_t i) {
     return _mm512_loadu_ps(reinterpret_cast<const float*>(p) + i);
   }
@@ -38,6 +42,7 @@ struct LoadF32 {
   }
 };
 struct LoadF16 {
+  static constexpr int64_t kBytes = 2;
   static __m512 Full(const uint8_t* p, int64_t i) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2 * i)));
   }
@@ -46,6 +51,7 @@ struct LoadF16 {
   }
 };
 struct LoadBF16 {
+  static constexpr int64_t kBytes = 2;
   static __m512 Widen(__m256i h) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
   }
@@ -57,9 +63,12 @@ struct LoadBF16 {
   }
 };
 
+// One accumulator per output, k-steps of 16 in order, one final reduction.
 template <class L>
 struct FloatK {
-  static constexpr int kR = 4, kT = 6;
+  // GEMV: F32 rows are 4 KiB pages, best streamed four at a time; F16/BF16 one row at a time
+  // (measured on Zen 4).
+  static constexpr int kR = 4, kT = 6, kGemvRows = L::kBytes == 4 ? 4 : 1;
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {
@@ -89,131 +98,236 @@ struct FloatK {
   }
 };
 
-// ---- Q8_0 / Q4_0 weights x Q8_0 activations ---------------------------------------------------
-// A step covers two 32-element blocks: lanes 0-7 of the int32 sums belong to the first block,
-// lanes 8-15 to the second. A missing second block (odd block count) contributes zeros.
+// ---- Q8_0 / Q4_0 weights x Q8_0 activations: 16 blocks across the 16 lanes ----------------
+// Per output and group g of 16 blocks, int32 lane i holds the exact integer dot product of block
+// 16g + i: vpdpbusd of the weights as unsigned bytes (Q4_0 nibble n = q + 8, Q8_0 byte q + 128)
+// with the signed activation quants (interleaved layout, see kernels.h), minus offset * sum(a).
+// Then acc = fma(float(isum), dw * dx, acc) for all 16 blocks at once, and one final reduction.
+// The integer sums are exact, so the GEMV path (weights gathered straight into registers) and the
+// GEMM path (weights packed once per row panel, reused for all tokens) are bit-identical.
 
 inline __m512i Join(__m256i lo, __m256i hi) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
 }
-inline __m512 HalfBroadcast(float a, float b) {
-  return _mm512_insertf32x8(_mm512_set1_ps(a), _mm256_set1_ps(b), 1);
-}
 
-// Activation quants of blocks b, b+1 (second zero when absent).
-inline __m512i LoadActPair(const uint8_t* a, int64_t b, bool two) {
-  const auto* blk = reinterpret_cast<const BlockQ8_0*>(a);
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[b].qs));
-  const __m256i hi = two ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[b + 1].qs))
-                         : _mm256_setzero_si256();
-  return Join(lo, hi);
-}
+constexpr size_t kPackedGroupBytes = 576;  // 8 x 64 bytes of weights, 16 float scales
 
-struct Q8_0K {
-  static constexpr int kR = 4, kT = 4;
+template <bool kQ4>
+struct Q8Lanes {
+  static constexpr int kBlockBytes = kQ4 ? 18 : 34;
+  static constexpr int kShift = kQ4 ? 3 : 7;  // log2 of the weight offset (8 or 128)
+  static constexpr int kR = 4, kT = 3;        // packed micro-tile
+
+  // Four 128-bit lanes <- 16 bytes at base + off of blocks 4j .. 4j + 3.
+  static inline __m512i Load4(const uint8_t* base, int j, int off) {
+    const auto* p0 = base + kBlockBytes * 4 * j + off;
+    __m512i q = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p0)));
+    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + kBlockBytes)), 1);
+    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 2 * kBlockBytes)), 2);
+    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 3 * kBlockBytes)), 3);
+    return q;
+  }
+  // In-lane 4x4 dword transpose: x[v] lane 4L + j = dword v of q[j] lane L.
+  static inline void Transpose4(const __m512i* q, __m512i* x) {
+    const __m512i t0 = _mm512_unpacklo_epi32(q[0], q[1]), t1 = _mm512_unpackhi_epi32(q[0], q[1]);
+    const __m512i t2 = _mm512_unpacklo_epi32(q[2], q[3]), t3 = _mm512_unpackhi_epi32(q[2], q[3]);
+    x[0] = _mm512_unpacklo_epi64(t0, t2);
+    x[1] = _mm512_unpackhi_epi64(t0, t2);
+    x[2] = _mm512_unpacklo_epi64(t1, t3);
+    x[3] = _mm512_unpackhi_epi64(t1, t3);
+  }
+  // The 16 f16 block scales of a full group in 16-bit lanes 0-15 (lane l: block
+  // Q8LaneOfBlock(l)): each 128-byte window [o, o + 128) holds the scales of kPer consecutive
+  // blocks as whole words; one vpermt2w per window, then masked merges.
+  static inline __m512i Scales(const uint8_t* base) {
+    constexpr int kPer = kQ4 ? 8 : 4;  // blocks whose scale lies in one 128-byte window
+    __m512i out = _mm512_setzero_si512();
+    for (int w0 = 0; w0 < 16; w0 += kPer) {
+      const uint8_t* p = base + kBlockBytes * w0;
+      const __m512i lo = _mm512_loadu_si512(p), hi = _mm512_loadu_si512(p + 64);
+      alignas(64) int16_t idx[32] = {};
+      __mmask32 m = 0;
+      for (int l = 0; l < 16; ++l) {
+        const int b = Q8LaneOfBlock(l);
+        if (b >= w0 && b < w0 + kPer) {
+          idx[l] = static_cast<int16_t>((b - w0) * kBlockBytes / 2);
+          m |= __mmask32{1} << l;
+        }
+      }
+      out = _mm512_mask_mov_epi16(out, m, _mm512_permutex2var_epi16(lo, _mm512_load_si512(idx), hi));
+    }
+    return out;
+  }
+  // One full group of 16 blocks at `base` -> 8 vectors of unsigned weight bytes and 16 scales,
+  // lane l holding block Q8LaneOfBlock(l) (see kernels.h).
+  static inline void LoadFullGroup(const uint8_t* base, __m512i* wq, __m512* dw) {
+    *dw = _mm512_cvtph_ps(_mm512_castsi512_si256(Scales(base)));
+    __m512i q[4], x[4];
+    for (int j = 0; j < 4; ++j) q[j] = Load4(base, j, 2);
+    Transpose4(q, x);
+    if constexpr (kQ4) {
+      const __m512i k0f = _mm512_set1_epi8(0x0F);
+      for (int v = 0; v < 4; ++v) {
+        wq[v] = _mm512_and_si512(x[v], k0f);
+        wq[v + 4] = _mm512_and_si512(_mm512_srli_epi32(x[v], 4), k0f);
+      }
+    } else {
+      const __m512i k80 = _mm512_set1_epi8(static_cast<char>(0x80));
+      for (int v = 0; v < 4; ++v) wq[v] = _mm512_xor_si512(x[v], k80);
+      for (int j = 0; j < 4; ++j) q[j] = Load4(base, j, 18);
+      Transpose4(q, x);
+      for (int v = 0; v < 4; ++v) wq[v + 4] = _mm512_xor_si512(x[v], k80);
+    }
+  }
+  // Row's group g (blocks past nb read as zero blocks: zero scale).
+  static inline void LoadGroup(const uint8_t* row, int64_t g, int64_t nb, __m512i* wq, __m512* dw) {
+    const int64_t left = nb - 16 * g;
+    const uint8_t* base = row + g * 16 * kBlockBytes;
+    if (left >= 16) {
+      LoadFullGroup(base, wq, dw);
+      return;
+    }
+    alignas(64) uint8_t tmp[16 * kBlockBytes] = {};
+    std::memcpy(tmp, base, static_cast<size_t>(left) * kBlockBytes);
+    LoadFullGroup(tmp, wq, dw);
+  }
+  // The per-group float step shared by both paths (ag: the token's interleaved group).
+  static inline __m512 Finish(__m512i isum, const uint8_t* ag, __m512 dw, __m512 acc) {
+    const __m512i sa = _mm512_load_si512(ag + 576);
+    const __m512i s = _mm512_sub_epi32(isum, _mm512_slli_epi32(sa, kShift));
+    const __m512 dx = _mm512_load_ps(reinterpret_cast<const float*>(ag + 512));
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dx), acc);
+  }
+
+  // GEMV path: one row at a time, weights gathered into registers, T <= 3 tokens.
+  template <int T>
+  static void Direct(const uint8_t* w, size_t ws, int64_t n_rows, const uint8_t* a, size_t as,
+                     int64_t k, float* y, int64_t ys) {
+    const int64_t nb = k / kQK, ng = Q8GroupCount(k);
+    const uint8_t* ag0[T];
+    for (int t = 0; t < T; ++t) ag0[t] = Q8ActGroups(a + t * as, k);
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const uint8_t* row = w + r * ws;
+      __m512 acc[T];
+      for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+      for (int64_t g = 0; g < ng; ++g) {
+        // Prefetch two groups ahead (past the row end: the next row).
+        const char* pf = reinterpret_cast<const char*>(row + (g + 2) * 16 * kBlockBytes);
+        for (int o = 0; o < 16 * kBlockBytes; o += 64) _mm_prefetch(pf + o, _MM_HINT_T0);
+        __m512i wq[8];
+        __m512 dw;
+        LoadGroup(row, g, nb, wq, &dw);
+        for (int t = 0; t < T; ++t) {
+          const uint8_t* ag = ag0[t] + g * kQ8GroupBytes;
+          __m512i isum = _mm512_setzero_si512();
+          for (int v = 0; v < 8; ++v) {
+            isum = _mm512_dpbusd_epi32(isum, wq[v], _mm512_load_si512(ag + 64 * v));
+          }
+          acc[t] = Finish(isum, ag, dw, acc[t]);
+        }
+      }
+      for (int t = 0; t < T; ++t) y[t * ys + r] = _mm512_reduce_add_ps(acc[t]);
+    }
+  }
+
+  // GEMM micro-tile over packed weights: w = R packed rows (ws bytes apart), T tokens.
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {
-    const int64_t nb = k / kQK;
+    const int64_t ng = Q8GroupCount(k);
     __m512 acc[R][T];
     for (int r = 0; r < R; ++r)
       for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
-    const float* dx[T];
-    for (int t = 0; t < T; ++t) dx[t] = Q8ActScales(a + t * as, k);
-    const __m512i k80 = _mm512_set1_epi8(static_cast<char>(0x80));
-    for (int64_t b = 0; b < nb; b += 2) {
-      const bool two = b + 1 < nb;
-      __m512i wq[R], bias[R];
-      __m512 dw[R];
-      for (int r = 0; r < R; ++r) {
-        const auto* blk = reinterpret_cast<const BlockQ8_0*>(w + r * ws);
-        wq[r] = LoadActPair(w + r * ws, b, two);
-        // (q + 128) . w - 128 * sum(w) == q . w
-        bias[r] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, wq[r]));
-        dw[r] = HalfBroadcast(H2F(&blk[b].d), two ? H2F(&blk[b + 1].d) : 0.f);
-      }
-      for (int t = 0; t < T; ++t) {
-        const __m512i au = _mm512_xor_si512(LoadActPair(a + t * as, b, two), k80);
-        const __m512 dxv = HalfBroadcast(dx[t][b], two ? dx[t][b + 1] : 0.f);
+    const uint8_t* ag0[T];
+    for (int t = 0; t < T; ++t) ag0[t] = Q8ActGroups(a + t * as, k);
+    for (int64_t g = 0; g < ng; ++g) {
+      __m512i isum[R][T];
+      for (int r = 0; r < R; ++r)
+        for (int t = 0; t < T; ++t) isum[r][t] = _mm512_setzero_si512();
+      const uint8_t* pg = w + g * kPackedGroupBytes;
+      for (int v = 0; v < 8; ++v) {
+        __m512i av[T];
+        for (int t = 0; t < T; ++t) av[t] = _mm512_load_si512(ag0[t] + g * kQ8GroupBytes + 64 * v);
         for (int r = 0; r < R; ++r) {
-          const __m512i s = _mm512_dpbusd_epi32(bias[r], au, wq[r]);
-          acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw[r], dxv), acc[r][t]);
+          const __m512i wv = _mm512_load_si512(pg + r * ws + 64 * v);
+          for (int t = 0; t < T; ++t) isum[r][t] = _mm512_dpbusd_epi32(isum[r][t], wv, av[t]);
+        }
+      }
+      for (int r = 0; r < R; ++r) {
+        const __m512 dw = _mm512_load_ps(reinterpret_cast<const float*>(pg + r * ws + 512));
+        for (int t = 0; t < T; ++t) {
+          acc[r][t] = Finish(isum[r][t], ag0[t] + g * kQ8GroupBytes, dw, acc[r][t]);
         }
       }
     }
     for (int t = 0; t < T; ++t)
       for (int r = 0; r < R; ++r) y[t * ys + r] = _mm512_reduce_add_ps(acc[r][t]);
   }
-};
 
-struct Q4_0K {
-  static constexpr int kR = 4, kT = 4;
-  template <int R, int T>
-  static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
-                  int64_t ys) {
-    const int64_t nb = k / kQK;
-    __m512 acc[R][T];
-    for (int r = 0; r < R; ++r)
-      for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
-    const float* dx[T];
-    const int32_t* sx[T];
-    for (int t = 0; t < T; ++t) {
-      dx[t] = Q8ActScales(a + t * as, k);
-      sx[t] = Q8ActSums(a + t * as, k);
+  static void Tile(const uint8_t* w, size_t ws, int64_t n_rows, const uint8_t* a, size_t as,
+                   int64_t n_tok, int64_t k, float* y, int64_t ys) {
+    if (n_rows <= 0 || n_tok <= 0) return;
+    if (n_tok <= 3) {
+      if (n_tok == 1) Direct<1>(w, ws, n_rows, a, as, k, y, ys);
+      if (n_tok == 2) Direct<2>(w, ws, n_rows, a, as, k, y, ys);
+      if (n_tok == 3) Direct<3>(w, ws, n_rows, a, as, k, y, ys);
+      return;
     }
-    const __m256i k0f = _mm256_set1_epi8(0x0F);
-    for (int64_t b = 0; b < nb; b += 2) {
-      const bool two = b + 1 < nb;
-      __m512i wq[R];
-      __m512 dw[R];
-      for (int r = 0; r < R; ++r) {
-        const auto* blk = reinterpret_cast<const BlockQ4_0*>(w + r * ws);
-        const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[b].qs));
-        const __m128i q1 = two ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[b + 1].qs))
-                               : _mm_set1_epi8(0x00);
-        const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1);
-        const __m256i lo = _mm256_and_si256(v, k0f);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), k0f);
-        // [lo0 hi0 | lo1 hi1]: the 32 values of block b, then block b+1 (zeros if absent).
-        wq[r] = _mm512_shuffle_i64x2(Join(lo, hi), Join(lo, hi), _MM_SHUFFLE(3, 1, 2, 0));
-        dw[r] = HalfBroadcast(H2F(&blk[b].d), two ? H2F(&blk[b + 1].d) : 0.f);
-      }
-      for (int t = 0; t < T; ++t) {
-        const __m512i as8 = LoadActPair(a + t * as, b, two);
-        const __m512 dxv = HalfBroadcast(dx[t][b], two ? dx[t][b + 1] : 0.f);
-        // sum((n - 8) q) = sum(n q) - 8 sum(q): seed lane 0 / lane 8 with -8 sum(q).
-        const __m512i bias = _mm512_mask_set1_epi32(
-            _mm512_maskz_set1_epi32(0x0001, -8 * sx[t][b]), 0x0100, two ? -8 * sx[t][b + 1] : 0);
-        for (int r = 0; r < R; ++r) {
-          const __m512i s = _mm512_dpbusd_epi32(bias, wq[r], as8);
-          acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw[r], dxv), acc[r][t]);
+    static constexpr auto kTable = MakeMicroTable<Q8Lanes>(std::make_index_sequence<kR * kT>());
+    const int64_t nb = k / kQK, ng = Q8GroupCount(k);
+    const size_t prow = static_cast<size_t>(ng) * kPackedGroupBytes;
+    thread_local std::vector<uint8_t> buf;
+    if (buf.size() < prow * kR + 64) buf.resize(prow * kR + 64);
+    uint8_t* pk = buf.data() + ((64 - reinterpret_cast<uintptr_t>(buf.data()) % 64) % 64);
+    for (int64_t r0 = 0; r0 < n_rows; r0 += kR) {
+      const int rn = static_cast<int>(std::min<int64_t>(kR, n_rows - r0));
+      for (int r = 0; r < rn; ++r) {
+        for (int64_t g = 0; g < ng; ++g) {
+          __m512i wq[8];
+          __m512 dw;
+          LoadGroup(w + (r0 + r) * ws, g, nb, wq, &dw);
+          uint8_t* dst = pk + r * prow + g * kPackedGroupBytes;
+          for (int v = 0; v < 8; ++v) _mm512_store_si512(dst + 64 * v, wq[v]);
+          _mm512_store_ps(reinterpret_cast<float*>(dst + 512), dw);
         }
       }
+      for (int64_t t0 = 0; t0 < n_tok; t0 += kT) {
+        const int tn = static_cast<int>(std::min<int64_t>(kT, n_tok - t0));
+        kTable[(rn - 1) * kT + (tn - 1)](pk, prow, a + t0 * as, as, k, y + t0 * ys + r0, ys);
+      }
     }
-    for (int t = 0; t < T; ++t)
-      for (int r = 0; r < R; ++r) y[t * ys + r] = _mm512_reduce_add_ps(acc[r][t]);
   }
 };
+
+// Software prefetch of super-block b + kAhead of each of the R weight rows (the hardware
+// prefetcher alone does not keep several interleaved row streams far enough ahead).
+template <size_t kBytes>
+inline void PrefetchBlock(const uint8_t* w, size_t ws, int rows, int64_t b) {
+  constexpr int64_t kAhead = 12;
+  for (int r = 0; r < rows; ++r) {
+    const char* p = reinterpret_cast<const char*>(w + r * ws + (b + kAhead) * static_cast<int64_t>(kBytes));
+    for (size_t o = 0; o < kBytes; o += 64) _mm_prefetch(p + o, _MM_HINT_T0);
+  }
+}
 
 // ---- K-quants x Q8_K ----------------------------------------------------------------------------
 
-// The 12 packed scale bytes -> 8 six-bit scales (bytes 0-7) and 8 mins (bytes 8-15), using
-// 32-bit word operations on the GGML packing (see ScaleMinK4).
+// The 12 packed scale bytes -> 8 six-bit scales (bytes 0-7) and 8 mins (bytes 8-15), with
+// 32-bit word operations on the GGML packing (see ScaleMinK4). Reads 16 bytes at q (the 4 bytes
+// past the scales are the block's quants, so this stays inside the block).
 inline __m128i UnpackScalesMinsK4(const uint8_t* q) {
-  uint32_t w[3];
-  std::memcpy(w, q, 12);
-  const uint32_t k3f = 0x3f3f3f3f, k0f = 0x0f0f0f0f, k03 = 0x03030303;
-  const uint32_t sc_lo = w[0] & k3f;
-  const uint32_t sc_hi = (w[2] & k0f) | (((w[0] >> 6) & k03) << 4);
-  const uint32_t m_lo = w[1] & k3f;
-  const uint32_t m_hi = ((w[2] >> 4) & k0f) | (((w[1] >> 6) & k03) << 4);
-  return _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(m_lo),
-                        static_cast<int>(m_hi));
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));  // words w0 w1 w2 -
+  const __m128i a = _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0));          // w0 w2 w1 w2
+  const __m128i b = _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0));          // w0 w0 w1 w1
+  // lanes 0, 2: w & 0x3f; lanes 1, 3: ((w2 >> 0 / 4) & 0x0f) | (((w0 / w1) >> 6) & 3) << 4.
+  const __m128i lo = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)),
+                                   _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+  const __m128i hi = _mm_and_si128(_mm_srli_epi32(b, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+  return _mm_or_si128(lo, hi);
 }
 
 struct Q4_KK {
-  static constexpr int kR = 3, kT = 3;
+  static constexpr int kR = 3, kT = 3, kGemvRows = 1;
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {
@@ -221,7 +335,7 @@ struct Q4_KK {
     __m512 acc[R][T];
     for (int r = 0; r < R; ++r)
       for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
-    const __m256i k0f = _mm256_set1_epi8(0x0F);
+    const __m512i k0f = _mm512_set1_epi8(0x0F);
     // 16-bit lane i of step c takes scale 2c + i / 16; the mins vector takes min 8 + i / 2
     // (mins live in 16-bit lanes 8-15 of the unpacked vector).
     __m512i sidx[4];
@@ -234,6 +348,7 @@ struct Q4_KK {
     for (int i = 0; i < 16; ++i) midx_a[i] = static_cast<int16_t>(8 + i / 2);
     const __m256i midx = _mm256_load_si256(reinterpret_cast<const __m256i*>(midx_a));
     for (int64_t b = 0; b < nb; ++b) {
+      if constexpr (T == 1) PrefetchBlock<sizeof(BlockQ4_K)>(w, ws, R, b);  // GEMV only
       __m512i isum[R][T];
       for (int r = 0; r < R; ++r)
         for (int t = 0; t < T; ++t) isum[r][t] = _mm512_setzero_si512();
@@ -246,8 +361,11 @@ struct Q4_KK {
         __m512i wq[R], scv[R];
         for (int r = 0; r < R; ++r) {
           const auto* blk = reinterpret_cast<const BlockQ4_K*>(w + r * ws) + b;
-          const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qs + 32 * c));
-          wq[r] = Join(_mm256_and_si256(v, k0f), _mm256_and_si256(_mm256_srli_epi16(v, 4), k0f));
+          // [low nibbles | high nibbles] of the 32 bytes: broadcast, shift the upper half, mask.
+          __m512i v = _mm512_broadcast_i64x4(
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qs + 32 * c)));
+          v = _mm512_mask_srli_epi16(v, 0xFFFF0000u, v, 4);
+          wq[r] = _mm512_and_si512(v, k0f);
           scv[r] = _mm512_permutexvar_epi16(sidx[c], _mm512_castsi256_si512(sm16[r]));
         }
         for (int t = 0; t < T; ++t) {
@@ -277,7 +395,7 @@ struct Q4_KK {
 };
 
 struct Q6_KK {
-  static constexpr int kR = 3, kT = 3;
+  static constexpr int kR = 3, kT = 3, kGemvRows = 1;
   template <int R, int T>
   static void Run(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, int64_t k, float* y,
                   int64_t ys) {
@@ -298,6 +416,7 @@ struct Q6_KK {
       }
     }
     for (int64_t b = 0; b < nb; ++b) {
+      if constexpr (T == 1) PrefetchBlock<sizeof(BlockQ6_K)>(w, ws, R, b);  // GEMV only
       __m512i isum[R][T];
       for (int r = 0; r < R; ++r)
         for (int t = 0; t < T; ++t) isum[r][t] = _mm512_setzero_si512();
@@ -381,6 +500,7 @@ void QuantActQ8_0Avx512(const float* x, uint8_t* dst, int64_t k) {
     scales[i] = _cvtsh_ss(d16);
     sums[i] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
   }
+  InterleaveQ8Act(dst, k);
 }
 
 void QuantActQ8_KAvx512(const float* x, uint8_t* dst, int64_t k) {
@@ -425,8 +545,8 @@ void FillAvx512(KernelTable* t) {
   t->tile[kWF32] = TileDriver<FloatK<LoadF32>>;
   t->tile[kWF16] = TileDriver<FloatK<LoadF16>>;
   t->tile[kWBF16] = TileDriver<FloatK<LoadBF16>>;
-  t->tile[kWQ8_0] = TileDriver<Q8_0K>;
-  t->tile[kWQ4_0] = TileDriver<Q4_0K>;
+  t->tile[kWQ8_0] = Q8Lanes<false>::Tile;
+  t->tile[kWQ4_0] = Q8Lanes<true>::Tile;
   t->tile[kWQ4_K] = TileDriver<Q4_KK>;
   t->tile[kWQ6_K] = TileDriver<Q6_KK>;
   t->quant_q8_0 = QuantActQ8_0Avx512;

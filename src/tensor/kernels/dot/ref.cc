@@ -160,6 +160,7 @@ void QuantActQ8_0Ref(const float* x, uint8_t* dst, int64_t k) {
     for (int j = 0; j < kQK; ++j) s += b[i].qs[j];
     sums[i] = s;
   }
+  InterleaveQ8Act(dst, k);
 }
 
 void QuantActQ8_KRef(const float* x, uint8_t* dst, int64_t k) { QuantizeRow(DType::kQ8_K, x, dst, k); }
