@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 THREADS=${THREADS:-2}
 REPS=${REPS:-5}
-bash scripts/build.sh >/dev/null
+bash scripts/setup.sh
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD_DIR" --target sangam -j"$(nproc)" >/dev/null
 S="$BUILD_DIR/sangam"
 mkdir -p out/bench
 VOCAB=../shared/data/vocab/ggml-vocab-llama-spm.gguf
