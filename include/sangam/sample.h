@@ -36,10 +36,16 @@ Status ValidateParams(const SamplerParams& p);
 // on the standard library's distributions.
 class Rng {
  public:
-  explicit Rng(uint64_t seed);
+  explicit Rng(uint64_t seed = 0);
   uint64_t Next();
   // Uniform double in [0, 1) with 53 random bits.
   double Uniform();
+  // Uniform in [0, n), n > 0 (rejection sampling, no modulo bias).
+  uint64_t Below(uint64_t n);
+  // The raw generator state (for saving and restoring it bit-exactly).
+  uint64_t* state() { return s_; }
+  const uint64_t* state() const { return s_; }
+  static constexpr int kStateWords = 4;
 
  private:
   uint64_t s_[4];

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sangam/chat_template.h"
+#include "sangam/sample.h"
 #include "sangam/status.h"
 #include "sangam/tokenizer.h"
 
@@ -46,14 +47,8 @@ struct DataOptions {
   double val_fraction = 0.0;  // in [0, 1)
 };
 
-// Deterministic generator (xoshiro256** seeded by splitmix64); identical on every platform.
-class Rng {
- public:
-  explicit Rng(uint64_t seed = 0);
-  uint64_t Next();
-  uint64_t Below(uint64_t n);  // uniform in [0, n), n > 0 (rejection sampling)
-  uint64_t s[4];
-};
+// Deterministic generator (xoshiro256** seeded by splitmix64): the sampler's, shared.
+using Rng = sample::Rng;
 
 // FNV-1a 64 over bytes, continuing from h.
 uint64_t Fnv1a(std::string_view bytes, uint64_t h = 0xcbf29ce484222325ull);

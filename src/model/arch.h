@@ -43,6 +43,9 @@ constexpr int kNumRoles = static_cast<int>(Role::kCount);
 
 // Symbolic dimensions, resolved from Hparams.
 enum class Dim { kNone, kEmbd, kVocab, kEmbdQ, kEmbdKv, kFf, kRotHalf };
+// The size a Dim stands for under these hyperparameters (model.cc).
+struct Hparams;
+int64_t Resolve(Dim d, const Hparams& hp);
 
 struct RoleInfo {
   Role role;

@@ -227,27 +227,15 @@ Status InitModel(const InitOptions& o, const std::string& out_path, ThreadPool& 
   hp.n_head_kv = o.n_head_kv;
   hp.n_ff = o.n_ff;
   hp.n_rot = o.n_embd / o.n_head;
-  auto dim = [&hp](Dim d) -> int64_t {
-    switch (d) {
-      case Dim::kNone: return 1;
-      case Dim::kEmbd: return hp.n_embd;
-      case Dim::kVocab: return hp.n_vocab;
-      case Dim::kEmbdQ: return hp.n_embd_q();
-      case Dim::kEmbdKv: return hp.n_embd_kv();
-      case Dim::kFf: return hp.n_ff;
-      case Dim::kRotHalf: return hp.n_rot / 2;
-    }
-    return 1;
-  };
   const float out_std = o.init_std / std::sqrt(2.0f * static_cast<float>(o.n_layer));
   std::vector<InitTensor> tensors;
   auto add = [&](Role r, int64_t layer) {
     const RoleInfo& ri = GetRoleInfo(r);
     InitTensor t;
     t.st.name = ri.per_layer ? "blk." + std::to_string(layer) + "." + ri.name : ri.name;
-    t.st.ne.push_back(dim(ri.ne0));
+    t.st.ne.push_back(Resolve(ri.ne0, hp));
     if (ri.ne1 != Dim::kNone) {
-      t.st.ne.push_back(dim(ri.ne1));
+      t.st.ne.push_back(Resolve(ri.ne1, hp));
       t.st.type = StorageTypeFor(o.type, t.st.ne[0]);
       t.std = (r == Role::kAttnOut || r == Role::kFfnDown) ? out_std : o.init_std;
     } else if (r == Role::kAttnNorm || r == Role::kFfnNorm || r == Role::kOutputNorm) {

@@ -19,19 +19,6 @@ std::string ShapeString(const int64_t* ne, uint32_t n_dims) {
   return s + "]";
 }
 
-int64_t Resolve(Dim d, const Hparams& hp) {
-  switch (d) {
-    case Dim::kNone: return 1;
-    case Dim::kEmbd: return hp.n_embd;
-    case Dim::kVocab: return hp.n_vocab;
-    case Dim::kEmbdQ: return hp.n_embd_q();
-    case Dim::kEmbdKv: return hp.n_embd_kv();
-    case Dim::kFf: return hp.n_ff;
-    case Dim::kRotHalf: return hp.n_rot / 2;
-  }
-  return 0;
-}
-
 std::string TensorName(const RoleInfo& ri, int64_t layer) {
   if (!ri.per_layer) return ri.name;
   return "blk." + std::to_string(layer) + "." + ri.name;
@@ -85,6 +72,19 @@ std::vector<float> ToF32(const gguf::TensorInfo& t) {
 }
 
 }  // namespace
+
+int64_t Resolve(Dim d, const Hparams& hp) {
+  switch (d) {
+    case Dim::kNone: return 1;
+    case Dim::kEmbd: return hp.n_embd;
+    case Dim::kVocab: return hp.n_vocab;
+    case Dim::kEmbdQ: return hp.n_embd_q();
+    case Dim::kEmbdKv: return hp.n_embd_kv();
+    case Dim::kFf: return hp.n_ff;
+    case Dim::kRotHalf: return hp.n_rot / 2;
+  }
+  return 0;
+}
 
 Result<Weights> BindWeights(const gguf::File& f, const ArchSpec& arch, Hparams& hp) {
   Weights w;

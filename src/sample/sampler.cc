@@ -68,6 +68,15 @@ uint64_t Rng::Next() {
 
 double Rng::Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
 
+uint64_t Rng::Below(uint64_t n) {
+  // Rejection sampling: draw from the largest multiple of n below 2^64.
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  for (;;) {
+    const uint64_t r = Next();
+    if (r < limit) return r % n;
+  }
+}
+
 void ApplyPenalties(std::vector<Candidate>& cands, const std::vector<int32_t>& recent,
                     float repeat_penalty, float frequency_penalty, float presence_penalty) {
   if (recent.empty()) return;

@@ -9,15 +9,6 @@
 namespace sangam::train {
 namespace {
 
-uint64_t SplitMix64(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 void PutU64(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -35,32 +26,6 @@ constexpr char kCacheMagic[8] = {'S', 'G', 'T', 'O', 'K', 'C', '0', '1'};
 constexpr char kOrderMagic[8] = {'S', 'G', 'O', 'R', 'D', 'R', '0', '1'};
 
 }  // namespace
-
-Rng::Rng(uint64_t seed) {
-  uint64_t x = seed;
-  for (auto& v : s) v = SplitMix64(x);
-}
-
-uint64_t Rng::Next() {
-  const uint64_t result = Rotl(s[1] * 5, 7) * 9;
-  const uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = Rotl(s[3], 45);
-  return result;
-}
-
-uint64_t Rng::Below(uint64_t n) {
-  // Rejection sampling: draw from the largest multiple of n below 2^64.
-  const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-  for (;;) {
-    const uint64_t r = Next();
-    if (r < limit) return r % n;
-  }
-}
 
 uint64_t Fnv1a(std::string_view bytes, uint64_t h) {
   for (unsigned char c : bytes) {
@@ -218,7 +183,7 @@ std::string EpochOrder::SaveState() const {
   PutU64(out, static_cast<uint64_t>(epoch_));
   PutU64(out, static_cast<uint64_t>(pos_));
   PutU64(out, items_.size());
-  for (uint64_t v : epoch_start_rng_.s) PutU64(out, v);
+  for (int i = 0; i < Rng::kStateWords; ++i) PutU64(out, epoch_start_rng_.state()[i]);
   return out;
 }
 
@@ -230,7 +195,7 @@ Status EpochOrder::LoadState(std::string_view in) {
   uint64_t epoch = 0, pos = 0, n = 0;
   Rng r;
   bool ok = GetU64(in, &epoch) && GetU64(in, &pos) && GetU64(in, &n);
-  for (auto& v : r.s) ok = ok && GetU64(in, &v);
+  for (int i = 0; i < Rng::kStateWords; ++i) ok = ok && GetU64(in, &r.state()[i]);
   if (!ok || !in.empty()) return DataLossError("train data: state: truncated or trailing bytes");
   if (n != items_.size()) {
     return InvalidArgumentError(StrFormat("train data: state is for %llu items, dataset has %zu",
