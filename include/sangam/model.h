@@ -77,11 +77,22 @@ class Model {
   virtual int64_t matmul_params_per_token() const = 0;
 };
 
+struct LoraAdapter;  // sangam/lora.h
+// An adapter applied with a user multiplier (--lora FILE:SCALE): effective scale =
+// adapter->scale() * multiplier. The adapter must outlive whatever holds this.
+struct AppliedLora {
+  const LoraAdapter* adapter = nullptr;
+  float multiplier = 1.0f;
+};
+
 struct ContextOptions {
   int64_t n_ctx = 0;        // tokens per sequence; 0 = min(n_ctx_train, 4096)
   int n_seq = 1;            // independent sequences (slots), each with its own KV cache
   int64_t n_batch = 512;    // max tokens per forward call (longer inputs are split)
   tensor::DType kv_type = tensor::DType::kF32;  // kF32 or kF16
+  // LoRA adapters applied to every sequence (y += scale * B (A x) after each targeted MatMul,
+  // per token, so batch invariance holds). Validated by Context::Create.
+  std::vector<AppliedLora> loras;
 };
 
 // One token of a batch: which sequence it belongs to and its position there.
@@ -119,6 +130,10 @@ class Context {
   virtual void SeqClear(int seq) = 0;
   virtual int64_t n_ctx() const = 0;
   virtual int n_seq() const = 0;
+  // Replaces the adapters used for sequence `seq` (-1 = all sequences) from the next Decode on;
+  // the caller clears/truncates the sequence's cache if earlier tokens should be recomputed.
+  // InvalidArgument (nothing changed) for a bad seq id or an adapter that does not fit the model.
+  virtual Status SetLoras(int seq, std::vector<AppliedLora> loras) = 0;
   // Bytes of KV cache read per generated token at the current length of `seq`.
   virtual size_t kv_bytes_per_token(int seq) const = 0;
 

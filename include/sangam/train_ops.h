@@ -17,6 +17,7 @@
 #include "sangam/status.h"
 #include "sangam/tensor.h"
 #include "sangam/thread_pool.h"
+#include "sangam/train_data.h"  // kIgnoreIndex
 
 namespace sangam::train {
 
@@ -88,7 +89,6 @@ void LinearBackwardFrozen(ThreadPool& pool, const tensor::MatrixView& w, const f
                           int64_t n_rows, float* dx);
 
 // ---- Cross-entropy ------------------------------------------------------------------------
-inline constexpr int32_t kIgnoreIndex = -1;
 // logits (N,V), targets (N) in [0,V) or kIgnoreIndex. Returns the mean of -log softmax(logits)[t]
 // over non-ignored rows (0 if all are ignored) and writes dlogits (N,V) = d(mean loss)/d(logits)
 // (rows of ignored positions are 0). dlogits may alias logits. Error on a target out of range.

@@ -36,7 +36,7 @@ int Main(int argc, char** argv) {
   using namespace sangam::cli;
   std::vector<Command> commands = {
       RegisterGenerate(app), RegisterChat(app),  RegisterTokenize(app), RegisterPerplexity(app),
-      RegisterBench(app),    RegisterInfo(app),  RegisterInit(app),     RegisterQuantize(app),
+      RegisterBench(app),    RegisterInfo(app),  RegisterInit(app),     RegisterQuantize(app), RegisterTrain(app),
   };
 
   if (argc > 1 && argv[1][0] != '-') {
