@@ -125,10 +125,7 @@ void AttentionForward(ThreadPool& pool, const AttentionShape& s, const float* q,
     float* p = probs + (h * T + i) * T;
     float mx = -INFINITY;
     for (int64_t j = 0; j <= i; ++j) {
-      const float* kj = k + (j * Hkv + hk) * D;
-      float dot = 0.0f;
-      for (int64_t d = 0; d < D; ++d) dot += qi[d] * kj[d];
-      p[j] = dot * scale;
+      p[j] = model::Dot(qi, k + (j * Hkv + hk) * D, D) * scale;
       mx = std::max(mx, p[j]);
     }
     float sum = 0.0f;
@@ -141,10 +138,7 @@ void AttentionForward(ThreadPool& pool, const AttentionShape& s, const float* q,
     for (int64_t j = i + 1; j < T; ++j) p[j] = 0.0f;
     float* o = out + (i * H + h) * D;
     for (int64_t d = 0; d < D; ++d) o[d] = 0.0f;
-    for (int64_t j = 0; j <= i; ++j) {
-      const float* vj = v + (j * Hkv + hk) * D;
-      for (int64_t d = 0; d < D; ++d) o[d] += p[j] * vj[d];
-    }
+    for (int64_t j = 0; j <= i; ++j) model::Axpy(p[j], v + (j * Hkv + hk) * D, o, D);
   });
 }
 
@@ -171,23 +165,16 @@ void AttentionBackward(ThreadPool& pool, const AttentionShape& s, const float* q
         float* gq = dq + (i * H + h) * D;
         float row = 0.0f;
         for (int64_t j = 0; j <= i; ++j) {
-          const float* vj = v + (j * Hkv + hk) * D;
-          float dp = 0.0f;
-          for (int64_t d = 0; d < D; ++d) dp += go[d] * vj[d];
+          const float dp = model::Dot(go, v + (j * Hkv + hk) * D, D);
           ds[j] = dp;
           row += p[j] * dp;
-          float* gv = dv + (j * Hkv + hk) * D;
-          for (int64_t d = 0; d < D; ++d) gv[d] += p[j] * go[d];
+          model::Axpy(p[j], go, dv + (j * Hkv + hk) * D, D);
         }
         for (int64_t d = 0; d < D; ++d) gq[d] = 0.0f;
         for (int64_t j = 0; j <= i; ++j) {
           const float g = p[j] * (ds[j] - row) * scale;
-          const float* kj = k + (j * Hkv + hk) * D;
-          float* gk = dk + (j * Hkv + hk) * D;
-          for (int64_t d = 0; d < D; ++d) {
-            gq[d] += g * kj[d];
-            gk[d] += g * qi[d];
-          }
+          model::Axpy(g, k + (j * Hkv + hk) * D, gq, D);
+          model::Axpy(g, qi, dk + (j * Hkv + hk) * D, D);
         }
       }
     }
