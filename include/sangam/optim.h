@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sangam/status.h"
@@ -44,8 +45,11 @@ class AdamW {
   const AdamWParams& params() const { return params_; }
 
   std::string SerializeState() const;
+  // The same bytes without copying the moment buffers: *header receives the header, *parts the
+  // pieces to concatenate (pointing into *header and the buffers; valid until the next Step).
+  void SerializeStateParts(std::string* header, std::vector<std::string_view>* parts) const;
   // Error (state unchanged) if the bytes are malformed or were made for other sizes.
-  Status RestoreState(const std::string& bytes);
+  Status RestoreState(std::string_view bytes);
 
  private:
   AdamWParams params_;
@@ -70,7 +74,8 @@ class Sgd {
   int64_t step() const { return step_; }
 
   std::string SerializeState() const;
-  Status RestoreState(const std::string& bytes);
+  void SerializeStateParts(std::string* header, std::vector<std::string_view>* parts) const;
+  Status RestoreState(std::string_view bytes);
 
  private:
   SgdParams params_;

@@ -18,9 +18,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
+#include "sangam/file.h"
 #include "sangam/model.h"
 #include "sangam/optim.h"
 #include "sangam/status.h"
@@ -85,11 +88,23 @@ struct TrainResult {
 Result<TrainResult> RunTraining(const model::Model& base, const TrainOptions& opts,
                                 ThreadPool& pool, const TrainCallbacks& cb = {});
 
-// Checkpoint container: named byte sections with a trailing FNV-1a checksum. Errors name the
-// file and say whether it is truncated, corrupt or of another version.
-Status WriteCheckpointFile(const std::string& path,
-                           const std::vector<std::pair<std::string, std::string>>& sections);
-Result<std::vector<std::pair<std::string, std::string>>> ReadCheckpointFile(
-    const std::string& path);
+// Checkpoint container: named sections with a trailing FNV-1a checksum, streamed to
+// path + ".tmp", fsynced and renamed (a crash leaves the previous checkpoint intact). A section's
+// bytes are the concatenation of its parts (no copies of large buffers are made).
+struct CheckpointSection {
+  std::string name;
+  std::vector<std::string_view> parts;
+};
+Status WriteCheckpointFile(const std::string& path, const std::vector<CheckpointSection>& sections);
+
+// A checkpoint opened read-only (memory-mapped); section views valid while it lives. Errors name
+// the file and say whether it is truncated, corrupt or of another version.
+struct CheckpointFile {
+  std::unique_ptr<MappedFile> file;
+  std::vector<std::pair<std::string, std::string_view>> sections;
+  // nullptr when absent.
+  const std::string_view* Find(const std::string& name) const;
+};
+Result<CheckpointFile> ReadCheckpointFile(const std::string& path);
 
 }  // namespace sangam::train

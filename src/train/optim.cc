@@ -35,9 +35,11 @@ void Put(std::string& out, const void* p, size_t n) {
 
 // Layout: magic[8], kind u32, step i64, n_params i64, sizes i64[n], n_buffers_per_param u32,
 // then for each buffer set, for each param, its floats.
-std::string Serialize(uint32_t kind, int64_t step, const std::vector<int64_t>& sizes,
-                      const std::vector<const std::vector<std::vector<float>>*>& sets) {
-  std::string out;
+void SerializeParts(uint32_t kind, int64_t step, const std::vector<int64_t>& sizes,
+                    const std::vector<const std::vector<std::vector<float>>*>& sets,
+                    std::string* header, std::vector<std::string_view>* parts) {
+  std::string& out = *header;
+  out.clear();
   Put(out, kMagic, 8);
   Put(out, &kind, 4);
   Put(out, &step, 8);
@@ -46,13 +48,26 @@ std::string Serialize(uint32_t kind, int64_t step, const std::vector<int64_t>& s
   for (int64_t s : sizes) Put(out, &s, 8);
   const uint32_t n_sets = static_cast<uint32_t>(sets.size());
   Put(out, &n_sets, 4);
+  parts->clear();
+  parts->push_back(out);
   for (const auto* set : sets) {
-    for (const auto& b : *set) Put(out, b.data(), b.size() * sizeof(float));
+    for (const auto& b : *set) {
+      parts->emplace_back(reinterpret_cast<const char*>(b.data()), b.size() * sizeof(float));
+    }
   }
+}
+
+std::string Serialize(uint32_t kind, int64_t step, const std::vector<int64_t>& sizes,
+                      const std::vector<const std::vector<std::vector<float>>*>& sets) {
+  std::string header;
+  std::vector<std::string_view> parts;
+  SerializeParts(kind, step, sizes, sets, &header, &parts);
+  std::string out;
+  for (std::string_view p : parts) out.append(p);
   return out;
 }
 
-Status Deserialize(const char* who, uint32_t kind, const std::string& bytes,
+Status Deserialize(const char* who, uint32_t kind, std::string_view bytes,
                    const std::vector<int64_t>& sizes, int64_t* step,
                    const std::vector<std::vector<std::vector<float>>*>& sets) {
   size_t off = 0;
@@ -144,8 +159,11 @@ Status AdamW::Step(std::span<const ParamRef> params, float lr) {
 }
 
 std::string AdamW::SerializeState() const { return Serialize(1, step_, sizes_, {&m_, &v_}); }
+void AdamW::SerializeStateParts(std::string* header, std::vector<std::string_view>* parts) const {
+  SerializeParts(1, step_, sizes_, {&m_, &v_}, header, parts);
+}
 
-Status AdamW::RestoreState(const std::string& bytes) {
+Status AdamW::RestoreState(std::string_view bytes) {
   std::vector<std::vector<float>> m, v;
   int64_t st = 0;
   RETURN_IF_ERROR(Deserialize("adamw", 1, bytes, sizes_, &st, {&m, &v}));
@@ -183,8 +201,11 @@ Status Sgd::Step(std::span<const ParamRef> params, float lr) {
 }
 
 std::string Sgd::SerializeState() const { return Serialize(2, step_, sizes_, {&buf_}); }
+void Sgd::SerializeStateParts(std::string* header, std::vector<std::string_view>* parts) const {
+  SerializeParts(2, step_, sizes_, {&buf_}, header, parts);
+}
 
-Status Sgd::RestoreState(const std::string& bytes) {
+Status Sgd::RestoreState(std::string_view bytes) {
   std::vector<std::vector<float>> b;
   int64_t st = 0;
   RETURN_IF_ERROR(Deserialize("sgd", 2, bytes, sizes_, &st, {&b}));

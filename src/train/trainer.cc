@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -109,19 +110,25 @@ struct OptGroup {
     }
     return adam ? adam->Step(refs, lr) : sgd->Step(refs, lr);
   }
-  std::string Save() const { return adam ? adam->SerializeState() : sgd->SerializeState(); }
-  Status Load(const std::string& s) { return adam ? adam->RestoreState(s) : sgd->RestoreState(s); }
+  void SaveParts(std::string* header, std::vector<std::string_view>* parts) const {
+    if (adam) {
+      adam->SerializeStateParts(header, parts);
+    } else {
+      sgd->SerializeStateParts(header, parts);
+    }
+  }
+  Status Load(std::string_view s) { return adam ? adam->RestoreState(s) : sgd->RestoreState(s); }
 };
 
-std::string ParamsBytes(const std::vector<Param>& params) {
-  std::string out;
+std::vector<std::string_view> ParamsParts(const std::vector<Param>& params) {
+  std::vector<std::string_view> out;
   for (const Param& p : params) {
-    out.append(reinterpret_cast<const char*>(p.data.data()), p.data.size() * sizeof(float));
+    out.emplace_back(reinterpret_cast<const char*>(p.data.data()), p.data.size() * sizeof(float));
   }
   return out;
 }
 
-Status LoadParamsBytes(std::vector<Param>& params, const std::string& bytes) {
+Status LoadParamsBytes(std::vector<Param>& params, std::string_view bytes) {
   size_t need = 0;
   for (const Param& p : params) need += p.data.size() * sizeof(float);
   if (bytes.size() != need) {
@@ -204,13 +211,14 @@ Result<TrainResult> RunTraining(const model::Model& base, const TrainOptions& op
       return NotFoundError("train: --resume given but " + ckpt_path +
                            " does not exist; run without --resume to start");
     }
-    ASSIGN_OR_RETURN(auto sections, ReadCheckpointFile(ckpt_path));
-    std::map<std::string, std::string> sec(sections.begin(), sections.end());
+    ASSIGN_OR_RETURN(CheckpointFile ck, ReadCheckpointFile(ckpt_path));
+    std::map<std::string, std::string_view> sec(ck.sections.begin(), ck.sections.end());
     for (const char* need : {"meta", "params", "data", "history"}) {
       if (!sec.count(need)) return DataLossError(ckpt_path + ": checkpoint lacks section '" + need + "'");
     }
     json meta = json::parse(sec["meta"], nullptr, false);
-    if (meta.is_discarded() || !meta.contains("fingerprint") || !meta.contains("step")) {
+    if (meta.is_discarded() || !meta.contains("fingerprint") || !meta.contains("step") ||
+        !meta["step"].is_number_integer()) {
       return DataLossError(ckpt_path + ": checkpoint metadata is malformed");
     }
     std::string diff;
@@ -272,14 +280,18 @@ Result<TrainResult> RunTraining(const model::Model& base, const TrainOptions& op
     meta["step"] = steps_done;
     meta["micro"] = graph->micro_step();
     meta["fingerprint"] = fingerprint;
-    std::vector<std::pair<std::string, std::string>> sections;
-    sections.emplace_back("meta", meta.dump());
-    sections.emplace_back("params", ParamsBytes(params));
+    const std::string meta_s = meta.dump(), data_s = data.SaveState(), hist_s = history.dump();
+    std::vector<std::string> headers(groups.size());
+    std::vector<CheckpointSection> sections;
+    sections.push_back({"meta", {meta_s}});
+    sections.push_back({"params", ParamsParts(params)});
     for (size_t gi = 0; gi < groups.size(); ++gi) {
-      sections.emplace_back("opt" + std::to_string(gi), groups[gi].Save());
+      CheckpointSection s{"opt" + std::to_string(gi), {}};
+      groups[gi].SaveParts(&headers[gi], &s.parts);
+      sections.push_back(std::move(s));
     }
-    sections.emplace_back("data", data.SaveState());
-    sections.emplace_back("history", history.dump());
+    sections.push_back({"data", {data_s}});
+    sections.push_back({"history", {hist_s}});
     return WriteCheckpointFile(ckpt_path, sections);
   };
 

@@ -227,11 +227,12 @@ TEST(Trainer, ResumeContinuesBitExactly) {
   auto a = ReadCheckpointFile(full.out_dir + "/checkpoint.bin");
   auto b = ReadCheckpointFile(part.out_dir + "/checkpoint.bin");
   ASSERT_TRUE(a.ok() && b.ok());
-  ASSERT_EQ(a->size(), b->size());
-  for (size_t i = 0; i < a->size(); ++i) {
-    ASSERT_EQ((*a)[i].first, (*b)[i].first);
-    if ((*a)[i].first == "history") continue;
-    EXPECT_TRUE((*a)[i].second == (*b)[i].second) << "section " << (*a)[i].first << " differs";
+  ASSERT_EQ(a->sections.size(), b->sections.size());
+  for (size_t i = 0; i < a->sections.size(); ++i) {
+    ASSERT_EQ(a->sections[i].first, b->sections[i].first);
+    if (a->sections[i].first == "history") continue;
+    EXPECT_TRUE(a->sections[i].second == b->sections[i].second)
+        << "section " << a->sections[i].first << " differs";
   }
 }
 
