@@ -35,7 +35,9 @@ Status RunChat(ChatOptions o) {
   LOG_INFO("chat: template %s; type /exit or end input (Ctrl-D) to quit", sample::ChatTemplateName(tmpl));
 
   ThreadPool pool(o.m.threads);
+  ASSIGN_OR_RETURN(LoadedLoras loras, LoadLoras(o.m, *model));
   model::ContextOptions co;
+  co.loras = loras.applied;
   co.n_ctx = o.m.ctx_size;
   ASSIGN_OR_RETURN(auto ctx, model::Context::Create(*model, co));
   const int64_t n_ctx = ctx->n_ctx();
@@ -119,7 +121,7 @@ Command RegisterChat(CLI::App& root) {
   auto o = std::make_shared<ChatOptions>();
   CLI::App* cmd = root.add_subcommand(
       "chat", "interactive chat: reads user lines from stdin, streams replies ('/exit' or EOF ends)");
-  AddModelOptions(cmd, &o->m, {.ctx = true, .chat_template = true});
+  AddModelOptions(cmd, &o->m, {.ctx = true, .chat_template = true, .lora = true});
   cmd->add_option("--system", o->system, "system prompt");
   cmd->add_option("-n,--n-predict", o->n_predict, "max tokens per reply (-1 = until end of turn)")
       ->check(CLI::Range(int64_t{-1}, int64_t{1} << 30))

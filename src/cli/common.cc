@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -31,6 +33,12 @@ void AddModelOptions(CLI::App* cmd, ModelOptions* o, ModelOptionFlags flags) {
   if (flags.chat_template) {
     cmd->add_option("--chat-template", o->chat_template,
                     "chat template name (default: detected from the model's tokenizer.chat_template)");
+  }
+  if (flags.lora) {
+    cmd->add_option("--lora", o->loras,
+                    "apply a LoRA adapter: FILE[:SCALE], a llama.cpp GGUF adapter or a PEFT "
+                    "directory, SCALE multiplies its alpha/rank (default 1); repeatable")
+        ->allow_extra_args(false);
   }
   cmd->add_option("--tokenizer", o->tokenizer,
                   "tokenizer.bin for llama2.c checkpoints (default: tokenizer.bin or tok<vocab>.bin beside it)");
@@ -73,6 +81,34 @@ Status CheckFileExists(const std::string& path, const char* what) {
     return InvalidArgumentError(StrFormat("%s '%s' is a directory, not a file", what, path.c_str()));
   }
   return Status::Ok();
+}
+
+Result<LoadedLoras> LoadLoras(const ModelOptions& o, const model::Model& m) {
+  LoadedLoras out;
+  for (const std::string& spec : o.loras) {
+    // FILE:SCALE when the text after the last ':' is a number and FILE is not itself a path.
+    std::string path = spec;
+    float scale = 1.0f;
+    std::error_code ec;
+    const size_t colon = spec.rfind(':');
+    if (colon != std::string::npos && !std::filesystem::exists(spec, ec)) {
+      const std::string num = spec.substr(colon + 1);
+      char* end = nullptr;
+      const float v = std::strtof(num.c_str(), &end);
+      if (!num.empty() && end == num.c_str() + num.size()) {
+        if (!std::isfinite(v)) {
+          return InvalidArgumentError("--lora '" + spec + "': the scale must be a finite number");
+        }
+        path = spec.substr(0, colon);
+        scale = v;
+      }
+    }
+    if (path.empty()) return InvalidArgumentError("--lora '" + spec + "': no file given");
+    ASSIGN_OR_RETURN(model::LoraAdapter ad, model::LoadLoraAdapter(path, m.hparams()));
+    out.adapters.push_back(std::make_unique<model::LoraAdapter>(std::move(ad)));
+    out.applied.push_back({out.adapters.back().get(), scale});
+  }
+  return out;
 }
 
 Result<std::unique_ptr<model::Model>> LoadModel(const ModelOptions& o) {

@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "sangam/lora.h"
 #include "sangam/model.h"
 #include "sangam/sample.h"
 #include "sangam/status.h"
@@ -23,12 +25,14 @@ struct ModelOptions {
   int64_t ctx_size = 0;       // -c/--ctx-size; 0 = min(trained context, 4096)
   std::string chat_template;  // --chat-template NAME
   std::string tokenizer;      // --tokenizer (llama2.c .bin checkpoints)
+  std::vector<std::string> loras;  // --lora FILE[:SCALE], repeatable
 };
 
 struct ModelOptionFlags {
   bool ctx = true;
   bool chat_template = false;
   bool model_required = true;
+  bool lora = false;  // --lora FILE[:SCALE]
 };
 void AddModelOptions(CLI::App* cmd, ModelOptions* o, ModelOptionFlags flags = {});
 
@@ -39,6 +43,15 @@ uint64_t ResolveSeed(int64_t seed);
 // Loads the model (GGUF or llama2.c checkpoint); NotFound naming -m when the file is absent.
 Result<std::unique_ptr<model::Model>> LoadModel(const ModelOptions& o);
 Status CheckFileExists(const std::string& path, const char* what);
+
+// The adapters of --lora (GGUF files or PEFT directories, each with an optional :SCALE
+// multiplier, default 1), loaded and validated for `m`. `applied` points into `adapters`, so
+// keep this alive as long as a Context uses it (it goes into ContextOptions::loras).
+struct LoadedLoras {
+  std::vector<std::unique_ptr<model::LoraAdapter>> adapters;
+  std::vector<model::AppliedLora> applied;
+};
+Result<LoadedLoras> LoadLoras(const ModelOptions& o, const model::Model& m);
 
 // A tokenizer alone: from a GGUF's metadata (works with vocabulary-only files) or, for other
 // files, from the loaded model. Keeps whatever owns the tokenizer alive.
@@ -86,5 +99,10 @@ Command RegisterBench(CLI::App& root);
 Command RegisterInfo(CLI::App& root);
 Command RegisterInit(CLI::App& root);
 Command RegisterQuantize(CLI::App& root);
+Command RegisterTrain(CLI::App& root);
+Command RegisterTokenizer(CLI::App& root);
+Command RegisterEval(CLI::App& root);
+Command RegisterCorpus(CLI::App& root);
+Command RegisterAdapt(CLI::App& root);
 
 }  // namespace sangam::cli

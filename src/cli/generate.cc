@@ -33,7 +33,9 @@ Status RunGenerate(GenerateOptions o) {
   ASSIGN_OR_RETURN(auto model, LoadModel(o.m));
   const tokenizer::Tokenizer& tok = model->tokenizer();
   ThreadPool pool(o.m.threads);
+  ASSIGN_OR_RETURN(LoadedLoras loras, LoadLoras(o.m, *model));
   model::ContextOptions co;
+  co.loras = loras.applied;
   co.n_ctx = o.m.ctx_size;
   ASSIGN_OR_RETURN(auto ctx, model::Context::Create(*model, co));
 
@@ -138,7 +140,7 @@ Command RegisterGenerate(CLI::App& root) {
   // (top-k 40, top-p 0.95, min-p 0.05 apply only when temp > 0).
   o->sampling.temperature = 0.0f;
   CLI::App* cmd = root.add_subcommand("generate", "complete a prompt and stream the text to stdout");
-  AddModelOptions(cmd, &o->m);
+  AddModelOptions(cmd, &o->m, {.lora = true});
   auto* prompt = cmd->add_option("-p,--prompt", o->prompt, "prompt text (empty = start from BOS)");
   cmd->add_option("-f,--file", o->prompt_file, "read the prompt from a file")->excludes(prompt);
   cmd->add_option("-n,--n-predict", o->n_predict, "tokens to generate (-1 = until end of text or context)")

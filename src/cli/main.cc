@@ -37,6 +37,7 @@ int Main(int argc, char** argv) {
   std::vector<Command> commands = {
       RegisterGenerate(app), RegisterChat(app),  RegisterTokenize(app), RegisterPerplexity(app),
       RegisterBench(app),    RegisterInfo(app),  RegisterInit(app),     RegisterQuantize(app), RegisterTrain(app),
+      RegisterTokenizer(app), RegisterEval(app),  RegisterCorpus(app),   RegisterAdapt(app),
   };
 
   if (argc > 1 && argv[1][0] != '-') {

@@ -39,7 +39,9 @@ Status RunPerplexity(PerplexityOptions o) {
         static_cast<long long>(2 * n_ctx)));
   }
   ThreadPool pool(o.m.threads);
+  ASSIGN_OR_RETURN(LoadedLoras loras, LoadLoras(o.m, *model));
   model::ContextOptions co;
+  co.loras = loras.applied;
   co.n_ctx = n_ctx;
   co.n_batch = n_ctx;
   ASSIGN_OR_RETURN(auto ctx, model::Context::Create(*model, co));
@@ -130,7 +132,7 @@ Command RegisterPerplexity(CLI::App& root) {
   auto o = std::make_shared<PerplexityOptions>();
   CLI::App* cmd = root.add_subcommand(
       "perplexity", "perplexity of a text file (llama.cpp method: chunks of -c tokens, second half scored)");
-  AddModelOptions(cmd, &o->m);
+  AddModelOptions(cmd, &o->m, {.lora = true});
   cmd->add_option("-f,--file", o->file, "text file to evaluate")->required();
   cmd->add_option("--chunks", o->n_chunks, "evaluate at most this many chunks (-1 = all)")
       ->capture_default_str();

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "model/lora_internal.h"
 #include "model/model_impl.h"
 #include "model/ops.h"
 
@@ -11,6 +12,24 @@ namespace sangam::model {
 namespace {
 
 using tensor::DType;
+
+// Multiply-adds of one LoRA term above which a single token's term is split across the pool.
+constexpr int64_t kLoraParallelWork = 16384;
+
+// One LoRA term resolved for a (layer, target): y += B (scale * A x).
+struct LoraTerm {
+  const float* a;  // (rank, n_in)
+  const float* b;  // (n_out, rank)
+  int64_t rank;
+  float scale;
+};
+
+// The adapters of one or more sequences, resolved once: terms[layer * kNumLoraTargets + target].
+struct LoraSet {
+  std::vector<AppliedLora> loras;
+  std::vector<std::vector<LoraTerm>> terms;
+  int64_t max_rank = 0;
+};
 
 class ContextImpl final : public Context {
  public:
@@ -37,6 +56,7 @@ class ContextImpl final : public Context {
   void SeqClear(int seq) override { SeqTruncate(seq, 0); }
   int64_t n_ctx() const override { return n_ctx_; }
   int n_seq() const override { return n_seq_; }
+  Status SetLoras(int seq, std::vector<AppliedLora> loras) override;
   size_t kv_bytes_per_token(int seq) const override {
     return 2 * static_cast<size_t>(hp_.n_layer) * static_cast<size_t>(SeqLength(seq)) *
            static_cast<size_t>(hp_.n_embd_kv()) * elem_size_;
@@ -54,6 +74,9 @@ class ContextImpl final : public Context {
            static_cast<size_t>(hp_.n_embd_kv());
   }
   void StoreKv(int64_t layer, const BatchToken& bt, const float* k, const float* v);
+  // y[t] += sum of the LoRA terms of token t's sequence for (layer, target), per token.
+  void ApplyLora(ThreadPool& pool, int64_t layer, LoraTarget target, const float* x, int64_t n_in,
+                 float* y, int64_t n_out, const BatchToken* b, int64_t n);
 
   const Hparams& hp_;
   const Weights& w_;
@@ -75,7 +98,97 @@ class ContextImpl final : public Context {
   int n_logits_ = 0;
   const BatchToken* cur_batch_ = nullptr;  // the chunk being processed (for task lambdas)
   int64_t cur_layer_ = 0;
+
+  // LoRA: each sequence's resolved adapters (null = none); sequences set together share one.
+  std::vector<std::shared_ptr<const LoraSet>> seq_lora_;
+  bool any_lora_ = false;
+  int64_t lora_max_rank_ = 0;
+  std::vector<float> lora_tmp_;  // n_batch * lora_max_rank_: A x per token
 };
+
+Status ContextImpl::SetLoras(int seq, std::vector<AppliedLora> loras) {
+  if (seq < -1 || seq >= n_seq_) {
+    return InvalidArgumentError(StrFormat(
+        "model: SetLoras: sequence id %d is out of range (-1 = all, or 0..%d)", seq, n_seq_ - 1));
+  }
+  std::shared_ptr<LoraSet> set;
+  if (!loras.empty()) {
+    set = std::make_shared<LoraSet>();
+    set->terms.resize(static_cast<size_t>(hp_.n_layer * kNumLoraTargets));
+    for (size_t i = 0; i < loras.size(); ++i) {
+      const AppliedLora& al = loras[i];
+      if (al.adapter == nullptr) {
+        return InvalidArgumentError(StrFormat("model: LoRA adapter %zu is null", i));
+      }
+      RETURN_IF_ERROR(ValidateLoraAdapter(*al.adapter, hp_).WithPrefix(
+          StrFormat("model: LoRA adapter %zu does not fit the model", i)));
+      const float scale = al.adapter->scale() * al.multiplier;
+      if (scale == 0.0f) continue;
+      for (const LoraPair& p : al.adapter->pairs) {
+        set->terms[static_cast<size_t>(p.layer * kNumLoraTargets + static_cast<int>(p.target))]
+            .push_back({p.a.data(), p.b.data(), al.adapter->rank, scale});
+      }
+      set->max_rank = std::max(set->max_rank, al.adapter->rank);
+    }
+    set->loras = std::move(loras);
+  }
+  for (int s = 0; s < n_seq_; ++s) {
+    if (seq == -1 || s == seq) seq_lora_[static_cast<size_t>(s)] = set;
+  }
+  any_lora_ = false;
+  lora_max_rank_ = 0;
+  for (const auto& p : seq_lora_) {
+    if (p == nullptr) continue;
+    any_lora_ = true;
+    lora_max_rank_ = std::max(lora_max_rank_, p->max_rank);
+  }
+  const size_t need = static_cast<size_t>(n_batch_ * lora_max_rank_);
+  if (lora_tmp_.size() < need) lora_tmp_.resize(need);
+  return Status::Ok();
+}
+
+void ContextImpl::ApplyLora(ThreadPool& pool, int64_t layer, LoraTarget target, const float* x,
+                            int64_t n_in, float* y, int64_t n_out, const BatchToken* b,
+                            int64_t n) {
+  const size_t slot = static_cast<size_t>(layer * kNumLoraTargets + static_cast<int>(target));
+  auto one = [&](int64_t t) {
+    const LoraSet* set = seq_lora_[static_cast<size_t>(b[t].seq)].get();
+    if (set == nullptr) return;
+    const float* xt = x + t * n_in;
+    float* yt = y + t * n_out;
+    float* u = lora_tmp_.data() + t * lora_max_rank_;
+    for (const LoraTerm& term : set->terms[slot]) {
+      for (int64_t k = 0; k < term.rank; ++k) u[k] = term.scale * Dot(term.a + k * n_in, xt, n_in);
+      for (int64_t j = 0; j < n_out; ++j) yt[j] += Dot(term.b + j * term.rank, u, term.rank);
+    }
+  };
+  if (n > 1) {
+    pool.ParallelFor(n, [&one](int64_t t, int) { one(t); });
+    return;
+  }
+  // One token (generation): split each term's A x over rank entries and B u over row blocks when
+  // the work outweighs a pool round trip. Every output is computed by the same expression as in
+  // `one`, so results stay bit-identical to the batched path.
+  const LoraSet* set = seq_lora_[static_cast<size_t>(b[0].seq)].get();
+  if (set == nullptr) return;
+  float* u = lora_tmp_.data();
+  for (const LoraTerm& term : set->terms[slot]) {
+    if (pool.size() == 1 || term.rank * (n_in + n_out) < kLoraParallelWork) {
+      for (int64_t k = 0; k < term.rank; ++k) u[k] = term.scale * Dot(term.a + k * n_in, x, n_in);
+      for (int64_t j = 0; j < n_out; ++j) y[j] += Dot(term.b + j * term.rank, u, term.rank);
+      continue;
+    }
+    pool.ParallelFor(term.rank, [&](int64_t k, int) {
+      u[k] = term.scale * Dot(term.a + k * n_in, x, n_in);
+    });
+    constexpr int64_t kRows = 64;
+    pool.ParallelFor((n_out + kRows - 1) / kRows, [&](int64_t blk, int) {
+      for (int64_t j = blk * kRows; j < std::min(n_out, (blk + 1) * kRows); ++j) {
+        y[j] += Dot(term.b + j * term.rank, u, term.rank);
+      }
+    });
+  }
+}
 
 Status ContextImpl::Init() {
   elem_size_ = kv_type_ == DType::kF16 ? 2 : 4;
@@ -91,6 +204,7 @@ Status ContextImpl::Init() {
         static_cast<double>(bytes) / (1 << 20), static_cast<long long>(n_ctx_), n_seq_));
   }
   seq_len_.assign(static_cast<size_t>(n_seq_), 0);
+  seq_lora_.assign(static_cast<size_t>(n_seq_), nullptr);
   seq_next_.assign(static_cast<size_t>(n_seq_), 0);
   const size_t nb = static_cast<size_t>(n_batch_);
   x_.resize(nb * static_cast<size_t>(hp_.n_embd));
@@ -259,6 +373,11 @@ void ContextImpl::Forward(ThreadPool& pool, const BatchToken* b, int64_t n, int 
     tensor::MatMul(pool, lw.wq, xn_.data(), C, n, q_.data(), Q);
     tensor::MatMul(pool, lw.wk, xn_.data(), C, n, k_.data(), KV);
     tensor::MatMul(pool, lw.wv, xn_.data(), C, n, v_.data(), KV);
+    if (any_lora_) {
+      ApplyLora(pool, l, LoraTarget::kQ, xn_.data(), C, q_.data(), Q, b, n);
+      ApplyLora(pool, l, LoraTarget::kK, xn_.data(), C, k_.data(), KV, b, n);
+      ApplyLora(pool, l, LoraTarget::kV, xn_.data(), C, v_.data(), KV, b, n);
+    }
     per_token([&](int64_t t) {
       float* q = q_.data() + t * Q;
       float* k = k_.data() + t * KV;
@@ -283,6 +402,7 @@ void ContextImpl::Forward(ThreadPool& pool, const BatchToken* b, int64_t n, int 
       });
     }
     tensor::MatMul(pool, lw.wo, att_.data(), Q, n, tmp_.data(), C);
+    if (any_lora_) ApplyLora(pool, l, LoraTarget::kO, att_.data(), Q, tmp_.data(), C, b, n);
     for (int64_t i = 0; i < n * C; ++i) x_[static_cast<size_t>(i)] += tmp_[static_cast<size_t>(i)];
 
     per_token([&](int64_t t) {
@@ -290,12 +410,17 @@ void ContextImpl::Forward(ThreadPool& pool, const BatchToken* b, int64_t n, int 
     });
     tensor::MatMul(pool, lw.gate, xn_.data(), C, n, gate_.data(), F);
     tensor::MatMul(pool, lw.up, xn_.data(), C, n, up_.data(), F);
+    if (any_lora_) {
+      ApplyLora(pool, l, LoraTarget::kGate, xn_.data(), C, gate_.data(), F, b, n);
+      ApplyLora(pool, l, LoraTarget::kUp, xn_.data(), C, up_.data(), F, b, n);
+    }
     per_token([&](int64_t t) {
       float* g = gate_.data() + t * F;
       const float* u = up_.data() + t * F;
       for (int64_t i = 0; i < F; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];  // SiLU(g)*u
     });
     tensor::MatMul(pool, lw.down, gate_.data(), F, n, tmp_.data(), C);
+    if (any_lora_) ApplyLora(pool, l, LoraTarget::kDown, gate_.data(), F, tmp_.data(), C, b, n);
     for (int64_t i = 0; i < n * C; ++i) x_[static_cast<size_t>(i)] += tmp_[static_cast<size_t>(i)];
   }
 
@@ -339,6 +464,7 @@ Result<std::unique_ptr<Context>> Context::Create(const Model& model, const Conte
   }
   auto ctx = std::make_unique<ContextImpl>(*m, opts, n_ctx);
   RETURN_IF_ERROR(ctx->Init());
+  if (!opts.loras.empty()) RETURN_IF_ERROR(ctx->SetLoras(-1, opts.loras));
   return std::unique_ptr<Context>(std::move(ctx));
 }
 
