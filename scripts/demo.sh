@@ -29,7 +29,7 @@ echo "== 3. inspect it" >&2
 "$S" info out/demo-f32.gguf > out/demo-info.txt
 head -24 out/demo-info.txt; echo "   ... (full listing in out/demo-info.txt)"
 echo "== 4. generate" >&2
-"$S" generate -m out/demo-f32.gguf -p "This License" -n 120 --temp 0
+"$S" generate -m out/demo-f32.gguf -p "This License" -n 160 --temp 0.7 --repeat-penalty 1.15 --seed 3
 echo
 echo "== 5. quantize to Q4_0 and fine-tune a LoRA adapter on the quantized base (Apache-2.0 text)" >&2
 "$S" quantize out/demo-f32.gguf out/demo-q4_0.gguf q4_0
@@ -37,7 +37,7 @@ rm -rf out/demo-lora
 "$S" train -m out/demo-q4_0.gguf --lora-rank 16 --lora-targets all --data $L/Apache-2.0 \
   --ctx 128 --batch 8 --steps 60 --lr 3e-3 --val-fraction 0.1 --seed 1 -o out/demo-lora
 echo "== 6. generate with the adapter (out/demo-lora/adapter.gguf; PEFT copy in out/demo-lora/adapter/)" >&2
-"$S" generate -m out/demo-q4_0.gguf --lora out/demo-lora/adapter.gguf -p "Licensor" -n 120 --temp 0
+"$S" generate -m out/demo-q4_0.gguf --lora out/demo-lora/adapter.gguf -p "Licensor" -n 160 --temp 0.7 --repeat-penalty 1.15 --seed 3
 echo
 echo "== 7. benchmark" >&2
 "$S" bench -m out/demo-q4_0.gguf -p 128 -n 32 -r 3

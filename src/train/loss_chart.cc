@@ -10,20 +10,19 @@ namespace sangam::train {
 Status WriteLossChart(const nlohmann::json& history, const std::string& title,
                       const std::string& path) {
   report::Series raw{"train loss", {}, {}};
-  report::Series ema{"train loss (EMA 0.9)", {}, {}};
+  report::Series ema{"train loss (smoothed, EMA 0.9)", {}, {}};
   report::Series val{"validation loss", {}, {}};
-  double avg = 0.0;
-  bool first = true;
+  double avg = 0.0, weight = 0.0;  // bias-corrected EMA (as Adam's moments): no lag at the start
   for (const auto& h : history) {
     if (!h.is_array() || h.size() < 2 || !h[0].is_number() || !h[1].is_number()) continue;
     const double step = h[0].get<double>() + 1.0;
     const double loss = h[1].get<double>();
     raw.x.push_back(step);
     raw.y.push_back(loss);
-    avg = first ? loss : 0.9 * avg + 0.1 * loss;
-    first = false;
+    avg = 0.9 * avg + 0.1 * loss;
+    weight = 0.9 * weight + 0.1;
     ema.x.push_back(step);
-    ema.y.push_back(avg);
+    ema.y.push_back(avg / weight);
     if (h.size() >= 3 && h[2].is_number()) {
       val.x.push_back(step);
       val.y.push_back(h[2].get<double>());

@@ -395,7 +395,8 @@ Result<TrainResult> RunTraining(const model::Model& base, const TrainOptions& op
   }
   if (o.chart) {
     const std::string svg = (dir / "loss.svg").string();
-    RETURN_IF_ERROR(WriteLossChart(history, base.hparams().name, svg));
+    RETURN_IF_ERROR(WriteLossChart(
+        history, std::filesystem::path(o.model_path).filename().string(), svg));
     result.outputs.push_back(svg);
   }
   for (const std::string& f : result.outputs) say("wrote " + f);
