@@ -120,8 +120,8 @@ class Tokenizer {
 
   // --- Additions with defaults (so that test doubles need not implement them). ---
   // TokenToPiece with control/unknown tokens rendered as their text when `special`.
-  virtual std::string TokenToPieceSpecial(int32_t id, bool special) const { return TokenToPiece(id); }
-  virtual std::string DecodeWith(const std::vector<int32_t>& ids, const DecodeOptions& opts) const {
+  virtual std::string TokenToPieceSpecial(int32_t id, bool /*special*/) const { return TokenToPiece(id); }
+  virtual std::string DecodeWith(const std::vector<int32_t>& ids, const DecodeOptions& /*opts*/) const {
     return Decode(ids);
   }
   virtual int32_t unk() const { return -1; }
@@ -132,7 +132,7 @@ class Tokenizer {
   virtual bool add_space_prefix() const { return false; }
   virtual std::string pre_name() const { return ""; }  // resolved tokenizer.ggml.pre ("gpt2" only)
   virtual VocabType vocab_type() const { return VocabType::kSpm; }
-  virtual TokenType GetTokenType(int32_t id) const { return TokenType::kNormal; }
+  virtual TokenType GetTokenType(int32_t /*id*/) const { return TokenType::kNormal; }
   virtual float Score(int32_t id) const { return 0.0f; }
   // Id of a vocabulary entry's exact text, -1 when absent.
   virtual int32_t Find(std::string_view text) const { return -1; }
