@@ -133,7 +133,7 @@ class Tokenizer {
   virtual std::string pre_name() const { return ""; }  // resolved tokenizer.ggml.pre ("gpt2" only)
   virtual VocabType vocab_type() const { return VocabType::kSpm; }
   virtual TokenType GetTokenType(int32_t /*id*/) const { return TokenType::kNormal; }
-  virtual float Score(int32_t id) const { return 0.0f; }
+  virtual float Score(int32_t /*id*/) const { return 0.0f; }
   // Id of a vocabulary entry's exact text, -1 when absent.
   virtual int32_t Find(std::string_view text) const { return -1; }
 };
