@@ -135,7 +135,7 @@ class Tokenizer {
   virtual TokenType GetTokenType(int32_t /*id*/) const { return TokenType::kNormal; }
   virtual float Score(int32_t /*id*/) const { return 0.0f; }
   // Id of a vocabulary entry's exact text, -1 when absent.
-  virtual int32_t Find(std::string_view text) const { return -1; }
+  virtual int32_t Find(std::string_view /*text*/) const { return -1; }
 };
 
 // Turns a stream of token ids into text pieces that are always complete UTF-8 sequences: bytes
