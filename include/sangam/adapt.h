@@ -45,7 +45,7 @@ struct AdaptOptions {
   std::vector<std::string> english;        // English text mixed into stage 2 (optional)
   std::vector<std::string> english_heldout;  // English held-out text (forgetting check; optional)
   std::string out_dir;
-  std::string tokenizer_type = "unigram";
+  std::string tokenizer_type = "bpe";  // BPE pieces can all be reached by SPM-style merging
   int vocab_size = 2000;
   int64_t max_new = 0;                     // 0 = every new piece
   int32_t ctx = 128;

@@ -69,6 +69,22 @@ bool HasLetters(const std::string& line) {
   return false;
 }
 
+// Drops bytes that do not form valid UTF-8 (sampled byte tokens can end mid-character).
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    const int64_t bad = train::FindInvalidUtf8(s.substr(i));
+    if (bad < 0) {
+      out.append(s.substr(i));
+      break;
+    }
+    out.append(s.substr(i, static_cast<size_t>(bad)));
+    i += static_cast<size_t>(bad) + 1;
+  }
+  return out;
+}
+
 // Text sampled from the model from BOS (temperature 1, top-p 0.95), one sample per line, until
 // n_tokens tokens: replay data from the model's own distribution.
 Result<std::string> SampleReplay(const model::Model& m, int64_t n_tokens, int32_t max_len,
@@ -101,7 +117,7 @@ Result<std::string> SampleReplay(const model::Model& m, int64_t n_tokens, int32_
       ids.push_back(next);
     }
     total += static_cast<int64_t>(ids.size()) + 1;
-    std::string text = tok.Decode(ids);
+    std::string text = ValidUtf8(tok.Decode(ids));
     for (char& c : text) {
       if (c == '\n' || c == '\r') c = ' ';
     }

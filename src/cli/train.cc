@@ -2,6 +2,7 @@
 // bases) on text or chat data, with checkpoints, resume and exports.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/common.h"
 #include "sangam/log.h"
@@ -23,6 +24,7 @@ struct TrainCliOptions {
   std::string export_type = "keep";
   uint64_t seed = 0;
   bool no_merged = false, no_peft = false, no_chart = false;
+  bool resume_if_present = false;
 };
 
 std::string FormatEta(double s) {
@@ -64,6 +66,9 @@ Status RunTrain(TrainCliOptions o) {
   t.chart = !o.no_chart;
   t.chat_template = o.model.chat_template;
   for (const std::string& f : t.data) RETURN_IF_ERROR(CheckFileExists(f, "training data (--data)"));
+  if (o.resume_if_present && std::filesystem::exists(std::filesystem::path(t.out_dir) / "checkpoint.bin")) {
+    t.resume = true;
+  }
 
   ASSIGN_OR_RETURN(auto model, LoadModel(o.model));
   ThreadPool pool(o.model.threads);
@@ -196,6 +201,8 @@ Command RegisterTrain(CLI::App& root) {
   cmd->add_option("--save-every", t.save_every, "checkpoint every N steps (0 = at the end)")
       ->capture_default_str();
   cmd->add_flag("--resume", t.resume, "continue from OUTDIR/checkpoint.bin");
+  cmd->add_flag("--resume-if-present", o->resume_if_present,
+                "resume when OUTDIR/checkpoint.bin exists, else start (for scripts)");
   cmd->add_option("--log-json", t.log_json,
                   "write one JSON object per step: step (0-based), loss (of that step's batch, "
                   "before its update), lr, tokens_per_s, grad_norm, val_loss");
