@@ -223,14 +223,22 @@ Result<AdaptResult> RunAdaptation(const AdaptOptions& o, ThreadPool& pool,
       return InvalidArgumentError("adapt: the corpus (" + o.corpus.front() +
                                   (o.corpus.size() > 1 ? ", ..." : "") + ") has no text");
     }
-    if (const LanguageInfo* info = FindCorpusLanguage(o.lang); info != nullptr) {
-      const ScriptCounts sc = CountScript(text, info->script);
+    // The expected script: an explicit suffix (mni_Beng, sat-Deva) wins over the language
+    // table's default (mni -> Mtei, sat -> Olck).
+    std::string script;
+    const size_t sep = o.lang.find_first_of("_-");
+    if (sep != std::string::npos && o.lang.size() - sep - 1 == 4) script = o.lang.substr(sep + 1);
+    const LanguageInfo* info = FindCorpusLanguage(o.lang.substr(0, sep));
+    if (script.empty() && info != nullptr) script = info->script;
+    if (!script.empty()) {
+      const ScriptCounts sc = CountScript(text, script);
       if (sc.letters > 0 && sc.share() < 0.5) {
         return InvalidArgumentError(StrFormat(
-            "adapt: the corpus is mostly in the %s script, but --lang %s (%s) is written in %s "
-            "(only %.0f %% of its letters are); check --corpus or --lang",
-            DominantScript(text).c_str(), o.lang.c_str(), info->name.c_str(),
-            info->script.c_str(), 100.0 * sc.share()));
+            "adapt: the corpus is mostly in the %s script, but --lang %s is written in %s (only "
+            "%.0f %% of the corpus's letters are); check --corpus, or give the script "
+            "explicitly, e.g. --lang %s_%s",
+            DominantScript(text).c_str(), o.lang.c_str(), script.c_str(), 100.0 * sc.share(),
+            o.lang.substr(0, sep).c_str(), DominantScript(text).c_str()));
       }
     } else {
       say("note: '" + o.lang + "' is not in sangam's language table; the script check is skipped");
