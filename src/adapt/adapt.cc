@@ -558,7 +558,7 @@ Result<AdaptResult> RunAdaptation(const AdaptOptions& o, ThreadPool& pool,
     for (auto t : o.lora_targets) targets += std::string(targets.empty() ? "" : ",") + model::LoraTargetName(t);
     card << "- Stage 2 (LoRA r " << o.lora_rank << ", alpha " << o.lora_alpha << ", targets " << targets
          << ", plus the new rows): " << o.stage2_steps << " steps, lr " << o.stage2_lr << "\n";
-    card << "- Forgetting guard: LoRA update kept at x" << lora_mult << " (largest multiplier whose bits/char on the base model's own held-out samples stays within " << o.forgetting_budget_pct << " % of the base's)\n";
+    card << "- Forgetting guard: LoRA update kept at x" << lora_mult << " (largest multiplier whose bits/char on validation text of the base language -- every other line of the English held-out text when given, else the base model's own samples -- stays within " << o.forgetting_budget_pct << " % of the base's)\n";
     card << "- Outputs: `model.gguf` (merged: stage 2's rows + LoRA x" << lora_mult << "), `adapter.gguf` / `adapter/` (that LoRA, relative to `stage1/model.gguf`)\n";
     card << "\n## Before / after (held-out text)\n\n" << RenderMarkdown(result.report) << "\n";
     card << "Chart: `eval.svg`. Numbers: `eval.json`.\n";
