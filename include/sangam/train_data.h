@@ -39,6 +39,10 @@ struct Batch {
   std::vector<int32_t> targets;
 };
 
+struct DataOptions;
+// A batch of opts.batch rows of opts.ctx tokens, inputs and targets sized (zero).
+Batch AllocateBatch(const DataOptions& opts);
+
 struct DataOptions {
   int32_t ctx = 256;
   int32_t batch = 1;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -86,6 +87,31 @@ Status WriteGgufStreaming(const std::vector<std::pair<std::string, gguf::Value>>
   }
   if (!st.ok()) ::unlink(partial.c_str());
   return st;
+}
+
+void ConvertRows(ThreadPool& pool, const gguf::TensorInfo& t, tensor::DType to, void* dst,
+                 const RowFn& source, const RowFn& edit) {
+  const int64_t cols = t.ne[0];
+  const int64_t rows = t.n_elements() / cols;
+  const size_t in_row = tensor::RowBytes(t.type, cols);
+  const size_t out_row = tensor::RowBytes(to, cols);
+  uint8_t* out = static_cast<uint8_t*>(dst);
+  const int64_t group = std::max<int64_t>(1, 16384 / cols);
+  const int64_t n_groups = (rows + group - 1) / group;
+  std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
+  pool.ParallelFor(n_groups, [&](int64_t g, int thread) {
+    std::vector<float>& row = scratch[static_cast<size_t>(thread)];
+    row.resize(static_cast<size_t>(cols));
+    for (int64_t r = g * group; r < std::min(rows, (g + 1) * group); ++r) {
+      if (source) {
+        source(r, row.data());
+      } else {
+        tensor::DequantizeRow(t.type, t.data + static_cast<size_t>(r) * in_row, row.data(), cols);
+      }
+      if (edit) edit(r, row.data());
+      tensor::QuantizeRow(to, row.data(), out + static_cast<size_t>(r) * out_row, cols);
+    }
+  });
 }
 
 }  // namespace sangam::model

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sangam/gguf.h"
+#include "sangam/thread_pool.h"
 
 namespace sangam::model {
 
@@ -24,5 +25,12 @@ using TensorFiller = std::function<Status(size_t index, void* dst, size_t n_byte
 Status WriteGgufStreaming(const std::vector<std::pair<std::string, gguf::Value>>& metadata,
                           size_t alignment, const std::vector<StreamTensor>& tensors,
                           const TensorFiller& fill, const std::string& path);
+
+// Re-encodes tensor `t` as `to` into dst, row by row in parallel: each row (ne[0] values) is
+// produced by `source` (when given) or dequantized from t, then passed to `edit` (when given),
+// then quantized. Row r of the output depends only on row r.
+using RowFn = std::function<void(int64_t row, float* values)>;
+void ConvertRows(ThreadPool& pool, const gguf::TensorInfo& t, tensor::DType to, void* dst,
+                 const RowFn& source = {}, const RowFn& edit = {});
 
 }  // namespace sangam::model

@@ -105,39 +105,27 @@ Status WriteMergedModel(const Model& base, const MergeOptions& opts, const std::
       return Status::Ok();
     }
     const int64_t cols = t.ne[0];
-    const int64_t rows = t.n_elements() / cols;
-    const size_t in_row = tensor::RowBytes(t.type, cols);
-    const size_t out_row = tensor::RowBytes(to, cols);
-    uint8_t* out = static_cast<uint8_t*>(dst);
-    const int64_t group = std::max<int64_t>(1, 16384 / cols);
-    const int64_t n_groups = (rows + group - 1) / group;
-    std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
-    pool.ParallelFor(n_groups, [&](int64_t g, int thread) {
-      std::vector<float>& row = scratch[static_cast<size_t>(thread)];
-      row.resize(static_cast<size_t>(cols));
-      for (int64_t r = g * group; r < std::min(rows, (g + 1) * group); ++r) {
-        if (over != nullptr) {
-          std::copy(over + r * cols, over + (r + 1) * cols, row.begin());
-        } else {
-          tensor::DequantizeRow(t.type, t.data + static_cast<size_t>(r) * in_row, row.data(), cols);
-        }
-        // row += sum_k (scale * B[r,k]) * A[k,:]: one pass over A per rank entry.
-        if (delta != nullptr) {
-          for (const ScaledPair& sp : *delta) {
-            const float* b = sp.pair->b.data() + static_cast<size_t>(r * sp.rank);
-            const float* a = sp.pair->a.data();
-            for (int64_t k = 0; k < sp.rank; ++k) {
-              const float c = sp.scale * b[k];
-              if (c == 0.0f) continue;
-              const float* ak = a + static_cast<size_t>(k * cols);
-              float* y = row.data();
-              for (int64_t j = 0; j < cols; ++j) y[j] += c * ak[j];
-            }
+    RowFn source;
+    if (over != nullptr) {
+      source = [&](int64_t r, float* row) { std::copy(over + r * cols, over + (r + 1) * cols, row); };
+    }
+    RowFn edit;
+    if (delta != nullptr) {
+      // row += sum_k (scale * B[r,k]) * A[k,:]: one pass over A per rank entry.
+      edit = [&](int64_t r, float* y) {
+        for (const ScaledPair& sp : *delta) {
+          const float* b = sp.pair->b.data() + static_cast<size_t>(r * sp.rank);
+          const float* a = sp.pair->a.data();
+          for (int64_t k = 0; k < sp.rank; ++k) {
+            const float c = sp.scale * b[k];
+            if (c == 0.0f) continue;
+            const float* ak = a + static_cast<size_t>(k * cols);
+            for (int64_t j = 0; j < cols; ++j) y[j] += c * ak[j];
           }
         }
-        tensor::QuantizeRow(to, row.data(), out + static_cast<size_t>(r) * out_row, cols);
-      }
-    });
+      };
+    }
+    ConvertRows(pool, t, to, dst, source, edit);
     return Status::Ok();
   };
   return WriteGgufStreaming(md, in.alignment(), layout, fill, out_path);

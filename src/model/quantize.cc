@@ -65,22 +65,7 @@ Status QuantizeModel(const std::string& in_path, const std::string& out_path, DT
       std::memcpy(dst, t.data, n_bytes);
       return Status::Ok();
     }
-    const int64_t cols = t.ne[0];
-    const int64_t rows = t.n_elements() / cols;
-    const size_t in_row = tensor::RowBytes(t.type, cols);
-    const size_t out_row = tensor::RowBytes(to, cols);
-    uint8_t* out = static_cast<uint8_t*>(dst);
-    const int64_t group = std::max<int64_t>(1, 16384 / cols);
-    const int64_t n_groups = (rows + group - 1) / group;
-    std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
-    pool.ParallelFor(n_groups, [&](int64_t g, int thread) {
-      std::vector<float>& row = scratch[static_cast<size_t>(thread)];
-      row.resize(static_cast<size_t>(cols));
-      for (int64_t r = g * group; r < std::min(rows, (g + 1) * group); ++r) {
-        tensor::DequantizeRow(t.type, t.data + static_cast<size_t>(r) * in_row, row.data(), cols);
-        tensor::QuantizeRow(to, row.data(), out + static_cast<size_t>(r) * out_row, cols);
-      }
-    });
+    ConvertRows(pool, t, to, dst);
     return Status::Ok();
   };
   return WriteGgufStreaming(md, in->alignment(), layout, fill, out_path);

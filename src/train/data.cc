@@ -27,6 +27,14 @@ constexpr char kOrderMagic[8] = {'S', 'G', 'O', 'R', 'D', 'R', '0', '1'};
 
 }  // namespace
 
+Batch AllocateBatch(const DataOptions& opts) {
+  Batch b{opts.batch, opts.ctx, {}, {}};
+  const size_t n = static_cast<size_t>(opts.batch) * static_cast<size_t>(opts.ctx);
+  b.inputs.resize(n);
+  b.targets.resize(n);
+  return b;
+}
+
 uint64_t Fnv1a(std::string_view bytes, uint64_t h) {
   for (unsigned char c : bytes) {
     h ^= c;
@@ -284,10 +292,7 @@ void TextDataset::FillRow(Batch& b, int32_t row, int64_t o) const {
 }
 
 Batch TextDataset::NextTrain() {
-  Batch b{opts_.batch, opts_.ctx, {}, {}};
-  const size_t sz = static_cast<size_t>(opts_.batch) * static_cast<size_t>(opts_.ctx);
-  b.inputs.resize(sz);
-  b.targets.resize(sz);
+  Batch b = AllocateBatch(opts_);
   for (int32_t r = 0; r < opts_.batch; ++r) {
     int64_t o;
     if (opts_.no_shuffle) {
@@ -309,10 +314,7 @@ int64_t TextDataset::num_val_batches() const {
 }
 
 Batch TextDataset::ValBatch(int64_t i) const {
-  Batch b{opts_.batch, opts_.ctx, {}, {}};
-  const size_t sz = static_cast<size_t>(opts_.batch) * static_cast<size_t>(opts_.ctx);
-  b.inputs.resize(sz);
-  b.targets.resize(sz);
+  Batch b = AllocateBatch(opts_);
   for (int32_t r = 0; r < opts_.batch; ++r) {
     const int64_t w = i * opts_.batch + r;
     FillRow(b, r, w >= 0 && w < num_val_windows() ? val_offsets_[static_cast<size_t>(w)] : -1);

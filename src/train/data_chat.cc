@@ -187,10 +187,7 @@ void ChatDataset::FillRow(Batch& b, int32_t row, int64_t ex_idx) const {
 }
 
 Batch ChatDataset::NextTrain() {
-  Batch b{opts_.batch, opts_.ctx, {}, {}};
-  const size_t sz = static_cast<size_t>(opts_.batch) * static_cast<size_t>(opts_.ctx);
-  b.inputs.resize(sz);
-  b.targets.resize(sz);
+  Batch b = AllocateBatch(opts_);
   for (int32_t r = 0; r < opts_.batch; ++r) FillRow(b, r, order_.Next());
   return b;
 }
@@ -200,10 +197,7 @@ int64_t ChatDataset::num_val_batches() const {
 }
 
 Batch ChatDataset::ValBatch(int64_t i) const {
-  Batch b{opts_.batch, opts_.ctx, {}, {}};
-  const size_t sz = static_cast<size_t>(opts_.batch) * static_cast<size_t>(opts_.ctx);
-  b.inputs.resize(sz);
-  b.targets.resize(sz);
+  Batch b = AllocateBatch(opts_);
   for (int32_t r = 0; r < opts_.batch; ++r) {
     const int64_t w = i * opts_.batch + r;
     FillRow(b, r, w >= 0 && w < num_val_examples() ? val_[static_cast<size_t>(w)] : -1);

@@ -14,37 +14,16 @@
 #include <vector>
 
 #include "test_util.h"
+#include "e2e_util.h"
 
 namespace sangam {
 namespace {
 
 namespace fs = std::filesystem;
+using e2e::Quote;
+using e2e::ReadAll;
+using e2e::RunResult;
 using ::sangam::testing::SharedPath;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -61,28 +40,7 @@ class CliTest : public ::testing::Test {
 
   // Runs `sangam args...` with stdin from `input` (may be empty).
   RunResult Run(const std::vector<std::string>& args, const std::string& input = "") {
-    std::string cmd = Quote(SANGAM_BINARY);
-    for (const auto& a : args) {
-      cmd += ' ';
-      cmd += Quote(a);
-    }
-    const std::string in = (dir_ / "stdin.txt").string();
-    {
-      std::ofstream f(in, std::ios::binary);
-      f << input;
-    }
-    const std::string out = (dir_ / "stdout.txt").string();
-    const std::string err = (dir_ / "stderr.txt").string();
-    for (const auto& part : {std::string(" <"), Quote(in), std::string(" >"), Quote(out),
-                             std::string(" 2>"), Quote(err)}) {
-      cmd.append(part);
-    }
-    RunResult r;
-    const int status = std::system(cmd.c_str());
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadAll(out);
-    r.err = ReadAll(err);
-    return r;
+    return e2e::RunSangam(dir_, args, input);
   }
 
   std::string Tmp(const std::string& name) const { return (dir_ / name).string(); }

@@ -11,35 +11,15 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "e2e_util.h"
 
 namespace sangam {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using e2e::Quote;
+using e2e::ReadAll;
+using e2e::RunResult;
 
 class CorpusCmdTest : public ::testing::Test {
  protected:
@@ -53,18 +33,7 @@ class CorpusCmdTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
   RunResult Run(const std::vector<std::string>& args) {
-    std::string cmd = Quote(SANGAM_BINARY);
-    for (const auto& a : args) {
-      cmd += ' ';
-      cmd.append(Quote(a));
-    }
-    const fs::path err = dir_ / "stderr.txt";
-    for (const auto& part : {std::string(" >/dev/null </dev/null 2>"), Quote(err.string())}) cmd.append(part);
-    const int status = std::system(cmd.c_str());
-    RunResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = ReadAll(err);
-    return r;
+    return e2e::RunSangam(dir_, args);
   }
   fs::path dir_;
 };

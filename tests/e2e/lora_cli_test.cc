@@ -14,36 +14,15 @@
 
 #include "sangam/lora.h"
 #include "sangam/model.h"
+#include "e2e_util.h"
 
 namespace sangam {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using e2e::Quote;
+using e2e::ReadAll;
+using e2e::RunResult;
 
 class LoraCliTest : public ::testing::Test {
  protected:
@@ -102,22 +81,7 @@ class LoraCliTest : public ::testing::Test {
   }
 
   RunResult Run(const std::vector<std::string>& args) {
-    std::string cmd = Quote(SANGAM_BINARY);
-    for (const auto& a : args) {
-      cmd += ' ';
-      cmd += Quote(a);
-    }
-    const std::string out = Tmp("stdout.txt"), err = Tmp("stderr.txt");
-    for (const auto& part :
-         {std::string(" </dev/null >"), Quote(out), std::string(" 2>"), Quote(err)}) {
-      cmd.append(part);
-    }
-    RunResult r;
-    const int status = std::system(cmd.c_str());
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadAll(out);
-    r.err = ReadAll(err);
-    return r;
+    return e2e::RunSangam(dir_, args);
   }
   RunResult Generate(std::vector<std::string> extra, const std::string& model = "") {
     std::vector<std::string> args = {
