@@ -104,5 +104,7 @@ Command RegisterTokenizer(CLI::App& root);
 Command RegisterEval(CLI::App& root);
 Command RegisterCorpus(CLI::App& root);
 Command RegisterAdapt(CLI::App& root);
+Command RegisterServe(CLI::App& root);
+Command RegisterGuard(CLI::App& root);
 
 }  // namespace sangam::cli

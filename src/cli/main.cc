@@ -38,6 +38,7 @@ int Main(int argc, char** argv) {
       RegisterGenerate(app), RegisterChat(app),  RegisterTokenize(app), RegisterPerplexity(app),
       RegisterBench(app),    RegisterInfo(app),  RegisterInit(app),     RegisterQuantize(app), RegisterTrain(app),
       RegisterTokenizer(app), RegisterEval(app),  RegisterCorpus(app),   RegisterAdapt(app),
+      RegisterServe(app),     RegisterGuard(app),
   };
 
   if (argc > 1 && argv[1][0] != '-') {
