@@ -1,0 +1,110 @@
+// Guardrails: a deployment's policy (categories, actions, thresholds, keyword/pattern lists per
+// language, PII types, refusal messages per language, detectors on input and output), enforced on
+// input text and on streamed output, with an audit log.
+//
+// This header is the contract the server and the CLI use. Implementations live in src/guard/.
+// Everything here is thread-safe after construction unless a comment says otherwise.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sangam/status.h"
+
+namespace sangam::guard {
+
+// Ordered by severity: a decision's action is the most severe action of its flagged categories.
+enum class Action { kAllow = 0, kLog = 1, kWarn = 2, kRedact = 3, kBlock = 4 };
+const char* ActionName(Action a);  // "allow", "log", "warn", "redact", "block"
+Result<Action> ActionFromName(std::string_view name);
+
+enum class Direction { kInput, kOutput };
+
+// One policy category: a Llama Guard 3 hazard code ("S1".."S14") or a custom code.
+// Built-in detector categories also appear as categories: "pii", "injection", "language".
+struct Category {
+  std::string code;         // "S1", "pii", ...
+  std::string name;         // short snake_case name used in API output, e.g. "violent_crimes"
+  std::string description;  // what it covers (also used in the model-as-judge prompt)
+  Action action = Action::kBlock;
+  float threshold = 0.5f;   // classifier score at which the category is flagged
+};
+
+// A parsed, validated policy. `hash` is the SHA-256 (hex) of the policy file's bytes (for the
+// audit log); the default policy's hash is of its embedded text.
+class Policy {
+ public:
+  // Parses YAML (.yaml/.yml) or TOML (.toml). InvalidArgument naming the file, line and key for
+  // anything malformed (unknown keys, bad actions, thresholds outside [0,1], bad regexes, ...).
+  static Result<std::shared_ptr<const Policy>> Load(const std::string& path);
+  static Result<std::shared_ptr<const Policy>> Parse(std::string_view text, std::string_view source_name);
+  // The built-in default policy (data/guard/default-policy.yaml compiled into the binary).
+  static Result<std::shared_ptr<const Policy>> Default();
+  virtual ~Policy() = default;
+
+  virtual const std::string& hash() const = 0;
+  virtual const std::string& name() const = 0;
+  virtual const std::vector<Category>& categories() const = 0;
+  // The refusal message for a language code (falls back to "en", then to a generic message).
+  virtual std::string RefusalMessage(std::string_view language) const = 0;
+  virtual bool log_raw_text() const = 0;  // whether the audit log may store raw text
+};
+
+// The result of checking one text.
+struct Decision {
+  bool flagged = false;               // any category flagged
+  Action action = Action::kAllow;     // most severe action among flagged categories
+  std::vector<std::string> categories;       // codes of flagged categories, policy order
+  std::map<std::string, float> scores;       // every scored category code -> score in [0, 1]
+  std::string language = "und";       // detected language (ISO 639-1 or -3; "und" when unsure)
+  std::string script;                 // dominant Unicode script name, e.g. "Devanagari"
+  std::string redacted;               // the text with PII replaced by typed placeholders
+                                      // ("[EMAIL]", "[PHONE]", ...); equals the input if none
+  std::string message;                // the policy's refusal message when action == kBlock
+  std::vector<std::string> reasons;   // short human-readable explanations (detector + match kind)
+  // {"flagged", "action", "categories", "scores", "language"} as `sangam guard check` prints it.
+  std::string ToJson() const;
+};
+
+struct GuardOptions {
+  std::string audit_db;   // SQLite file for the append-only audit log; empty = no audit log
+};
+
+class Guard {
+ public:
+  static Result<std::unique_ptr<Guard>> Create(std::shared_ptr<const Policy> policy,
+                                               const GuardOptions& opts = {});
+  virtual ~Guard() = default;
+  // Checks a text (any bytes: invalid UTF-8 is repaired with U+FFFD before checking, never an
+  // error). Records the decision in the audit log when one is configured. Thread-safe.
+  virtual Decision Check(std::string_view text, Direction dir) const = 0;
+  virtual const Policy& policy() const = 0;
+};
+
+// The output rail for one streamed reply. Text is released only once it can no longer change a
+// decision: the last `holdback_bytes` bytes (rounded to whole UTF-8 characters and whole words)
+// are held back and the whole text so far is re-checked on every Push. Not thread-safe (one per
+// stream).
+class StreamGuard {
+ public:
+  StreamGuard(const Guard& guard, size_t holdback_bytes = 64);
+  // Appends generated text. Returns the text that may be sent now. When the policy blocks,
+  // *blocked becomes true, nothing more is ever released, and decision() says why.
+  std::string Push(std::string_view piece, bool* blocked);
+  // End of generation: checks the whole text and releases the held-back rest (or blocks).
+  std::string Finish(bool* blocked);
+  const Decision& decision() const { return decision_; }
+
+ private:
+  const Guard& guard_;
+  size_t holdback_;
+  std::string text_;       // everything generated so far
+  size_t released_ = 0;    // bytes of text_ already released
+  bool blocked_ = false;
+  Decision decision_;
+};
+
+}  // namespace sangam::guard
