@@ -93,6 +93,9 @@ struct ContextOptions {
   // LoRA adapters applied to every sequence (y += scale * B (A x) after each targeted MatMul,
   // per token, so batch invariance holds). Validated by Context::Create.
   std::vector<AppliedLora> loras;
+  // Embedding mode: for tokens with logits=true keep the final-normed hidden state (n_embd floats,
+  // the input of the output projection) instead of logits; the output projection is skipped.
+  bool embeddings = false;
 };
 
 // One token of a batch: which sequence it belongs to and its position there.
@@ -123,6 +126,9 @@ class Context {
   // logits=true; nullptr when i is out of range. Valid until the next Decode.
   virtual const float* Logits(int i) const = 0;
   virtual int n_logits() const = 0;
+  // Embedding mode only (ContextOptions::embeddings): the final-normed hidden state (n_embd floats)
+  // of the i-th token, in batch order, of the last Decode that had logits=true; nullptr otherwise.
+  virtual const float* Embedding(int i) const = 0;
   // Current length of sequence `seq`; truncate it to n tokens (n <= length); clear it.
   // Out-of-range sequence ids read as length 0 and are ignored by SeqTruncate/SeqClear.
   virtual int64_t SeqLength(int seq) const = 0;

@@ -20,6 +20,7 @@ enum class StatusCode {
   kResourceExhausted,
   kInternal,
   kIo,
+  kUnavailable,      // temporarily unable (e.g. a server shutting down)
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -53,6 +54,7 @@ Status OutOfRangeError(std::string msg);
 Status ResourceExhaustedError(std::string msg);
 Status InternalError(std::string msg);
 Status IoError(std::string msg);
+Status UnavailableError(std::string msg);
 
 // printf-style formatting into std::string.
 std::string StrFormat(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

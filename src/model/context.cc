@@ -35,16 +35,20 @@ class ContextImpl final : public Context {
  public:
   ContextImpl(const ModelImpl& m, const ContextOptions& o, int64_t n_ctx)
       : hp_(m.hparams()), w_(m.weights()), n_ctx_(n_ctx), n_seq_(o.n_seq),
-        n_batch_(o.n_batch), kv_type_(o.kv_type) {}
+        n_batch_(o.n_batch), kv_type_(o.kv_type), embeddings_(o.embeddings) {}
 
   Status Init();
 
   Status Decode(ThreadPool& pool, std::span<const BatchToken> batch) override;
   const float* Logits(int i) const override {
-    if (i < 0 || i >= n_logits_) return nullptr;
+    if (embeddings_ || i < 0 || i >= n_logits_) return nullptr;
     return logits_.data() + static_cast<size_t>(i) * static_cast<size_t>(hp_.n_vocab);
   }
   int n_logits() const override { return n_logits_; }
+  const float* Embedding(int i) const override {
+    if (!embeddings_ || i < 0 || i >= n_logits_) return nullptr;
+    return logits_.data() + static_cast<size_t>(i) * static_cast<size_t>(hp_.n_embd);
+  }
   int64_t SeqLength(int seq) const override {
     return seq >= 0 && seq < n_seq_ ? seq_len_[static_cast<size_t>(seq)] : 0;
   }
@@ -84,6 +88,7 @@ class ContextImpl final : public Context {
   const int n_seq_;
   const int64_t n_batch_;
   const DType kv_type_;
+  const bool embeddings_;  // logits_ holds final-normed hidden states (n_embd per row) instead
   size_t elem_size_ = 4;
   RopeParams rope_;
 
@@ -268,7 +273,7 @@ Status ContextImpl::Decode(ThreadPool& pool, std::span<const BatchToken> batch) 
   RETURN_IF_ERROR(Validate(batch));
   int n_out = 0;
   for (const BatchToken& bt : batch) n_out += bt.logits ? 1 : 0;
-  const size_t need = static_cast<size_t>(n_out) * static_cast<size_t>(hp_.n_vocab);
+  const size_t need = static_cast<size_t>(n_out) * static_cast<size_t>(embeddings_ ? hp_.n_embd : hp_.n_vocab);
   if (logits_.size() < need) logits_.resize(need);
   n_logits_ = n_out;
   if (scores_.size() < static_cast<size_t>(pool.size())) scores_.resize(static_cast<size_t>(pool.size()));
@@ -431,7 +436,10 @@ void ContextImpl::Forward(ThreadPool& pool, const BatchToken* b, int64_t n, int 
     RmsNorm(x_.data() + t * C, w_.output_norm.data(), out_in_.data() + n_out * C, C, hp_.norm_eps);
     ++n_out;
   }
-  if (n_out > 0) {
+  if (n_out > 0 && embeddings_) {
+    std::copy(out_in_.data(), out_in_.data() + n_out * C,
+              logits_.data() + static_cast<size_t>(logit_base) * static_cast<size_t>(C));
+  } else if (n_out > 0) {
     tensor::MatMul(pool, w_.output, out_in_.data(), C, n_out,
                    logits_.data() + static_cast<size_t>(logit_base) * static_cast<size_t>(hp_.n_vocab),
                    hp_.n_vocab);
