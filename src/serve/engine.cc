@@ -526,8 +526,10 @@ void Engine::FinishSlot(Slot& s, FinishReason reason, const std::string& error, 
     s.state->Append(s.text.substr(s.released), s.n_generated);
     s.released = s.text.size();
   }
-  s.state->Finish(reason, error);
+  // Free the slot first, so that a finished request always means a free slot.
+  std::shared_ptr<RequestState> st = s.state;
   Release(s, true);
+  st->Finish(reason, error);
 }
 
 void Engine::Release(Slot& s, bool /*final*/) {
