@@ -3,7 +3,7 @@
 # CTest suite (plain, then under ASan+UBSan), then a short libFuzzer run of each fuzz target (clang, ASan+UBSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSANGAM_WERROR=ON \
   -DSANGAM_BUILD_TESTS=ON -DSANGAM_BUILD_BENCH=ON >/dev/null
