@@ -22,6 +22,18 @@ const char* ActionName(Action a);  // "allow", "log", "warn", "redact", "block"
 Result<Action> ActionFromName(std::string_view name);
 
 enum class Direction { kInput, kOutput };
+const char* DirectionName(Direction d);  // "input", "output"
+
+// The matching form of a text, used by the keyword and pattern detectors and given to the
+// classifier (training and scoring must use the same function). Any bytes are accepted (invalid
+// UTF-8 becomes U+FFFD). Steps: NFKC + case folding; removal of zero-width characters (U+200B,
+// U+2060, U+FEFF, ZWJ/ZWNJ) and bidi controls; Cyrillic/Greek/... look-alikes inside Latin words
+// mapped to Latin (ICU confusable skeletons); spaced or dotted letters joined ("k i l l", "k.i.l.l"
+// -> "kill"); leetspeak mapped in tokens mixing letters with digits/@/$ ("k1ll" -> "kill");
+// whitespace collapsed to single spaces. See docs/GUARD.md for why ZWJ/ZWNJ are removed here
+// (they select glyph shapes in Indic scripts but never distinguish words; the original text,
+// which is what is released or redacted, keeps them). Thread-safe.
+std::string NormalizeForMatching(std::string_view text);
 
 // One policy category: a Llama Guard 3 hazard code ("S1".."S14") or a custom code.
 // Built-in detector categories also appear as categories: "pii", "injection", "language".
@@ -65,7 +77,15 @@ struct Decision {
                                       // ("[EMAIL]", "[PHONE]", ...); equals the input if none
   std::string message;                // the policy's refusal message when action == kBlock
   std::vector<std::string> reasons;   // short human-readable explanations (detector + match kind)
-  // {"flagged", "action", "categories", "scores", "language"} as `sangam guard check` prints it.
+  // PII found, as byte ranges [begin, end) of the checked text (after invalid UTF-8 was repaired,
+  // which leaves valid UTF-8 unchanged) with their placeholders; `redacted` applies them all.
+  struct Redaction {
+    size_t begin = 0, end = 0;
+    std::string placeholder;  // "[EMAIL]", ...
+  };
+  std::vector<Redaction> redactions;
+  // {"flagged", "action", "categories", "scores", "language"} as `sangam guard check` prints it,
+  // plus "redacted" when PII was found and "message" when the action is block.
   std::string ToJson() const;
 };
 
@@ -81,15 +101,22 @@ class Guard {
   // Checks a text (any bytes: invalid UTF-8 is repaired with U+FFFD before checking, never an
   // error). Records the decision in the audit log when one is configured. Thread-safe.
   virtual Decision Check(std::string_view text, Direction dir) const = 0;
+  // The same decision as Check, but never written to the audit log (the stream rail uses it for
+  // its intermediate checks and audits only the final one).
+  virtual Decision Evaluate(std::string_view text, Direction dir) const = 0;
   virtual const Policy& policy() const = 0;
 };
 
 // The output rail for one streamed reply. Text is released only once it can no longer change a
 // decision: the last `holdback_bytes` bytes (rounded to whole UTF-8 characters and whole words)
-// are held back and the whole text so far is re-checked on every Push. Not thread-safe (one per
-// stream).
+// are held back, and on every Push the unreleased text plus up to kContextBytes of released text
+// before it (starting at a word boundary) is re-checked, so the cost per piece is bounded; Finish
+// checks the whole reply (that check is audited). Released text has PII replaced by placeholders
+// when the policy redacts PII. A banned phrase shorter than the hold-back never reaches the
+// client, in any normalised-evasion form. Not thread-safe (one per stream).
 class StreamGuard {
  public:
+  static constexpr size_t kContextBytes = 256;
   StreamGuard(const Guard& guard, size_t holdback_bytes = 64);
   // Appends generated text. Returns the text that may be sent now. When the policy blocks,
   // *blocked becomes true, nothing more is ever released, and decision() says why.
@@ -99,8 +126,11 @@ class StreamGuard {
   const Decision& decision() const { return decision_; }
 
  private:
+  std::string Release(bool final, bool* blocked);
+
   const Guard& guard_;
   size_t holdback_;
+  bool redact_pii_ = false;  // the policy's "pii" action is redact: released text is redacted
   std::string text_;       // everything generated so far
   size_t released_ = 0;    // bytes of text_ already released
   bool blocked_ = false;

@@ -1,16 +1,187 @@
-// sangam guard train / eval: placeholder registration (the real commands are being written).
+// sangam guard train / eval: train the guard's fastText classifier; evaluate a policy (or the
+// classifier alone) on labelled data sets with per-category and per-language metrics and latency.
 #include "cli/guard_ml.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sangam/file.h"
+#include "sangam/guard.h"
+#include "sangam/guard_classifier.h"
+#include "sangam/guard_eval.h"
+
 namespace sangam::cli {
+namespace {
+
+struct TrainFlags {
+  std::vector<std::string> data;
+  std::string out;
+  guard::ClassifierTrainOptions opts;
+  bool no_quantize = false;
+};
+
+Status RunTrain(const TrainFlags& f) {
+  std::vector<guard::LabeledText> all;
+  for (const std::string& path : f.data) {
+    ASSIGN_OR_RETURN(auto part, guard::ReadTrainingFile(path));
+    std::fprintf(stderr, "guard train: %s: %zu examples\n", path.c_str(), part.size());
+    for (auto& e : part) all.push_back(std::move(e));
+  }
+  guard::ClassifierTrainOptions opts = f.opts;
+  opts.quantize = !f.no_quantize;
+  ASSIGN_OR_RETURN(guard::ClassifierTrainStats st, guard::TrainClassifier(all, opts, f.out));
+  // Load it back: a file we cannot load is a failed training.
+  ASSIGN_OR_RETURN(auto cls, guard::Classifier::Load(f.out));
+  std::printf("wrote %s: %lld examples, %lld labels, %s, %.1f s\n%s\n", f.out.c_str(),
+              static_cast<long long>(st.n_examples), static_cast<long long>(st.n_labels),
+              FormatBytes(static_cast<double>(st.file_bytes)).c_str(), st.seconds, cls->Describe().c_str());
+  return Status::Ok();
+}
+
+struct EvalFlags {
+  std::string policy;
+  std::vector<std::string> data;
+  std::string dev_sets;
+  std::vector<std::string> benign_text;  // FILE[:LANG]
+  int64_t benign_max = 1000;
+  std::string classifier;
+  bool classifier_only = false;
+  float threshold = 0.5f;
+  bool json = false;
+  std::string out;
+  std::vector<std::string> only_datasets;
+};
+
+Status RunEvalCmd(const EvalFlags& f) {
+  std::vector<guard::EvalExample> examples;
+  std::vector<std::string> notes;
+  if (!f.dev_sets.empty()) {
+    ASSIGN_OR_RETURN(auto ex, guard::ReadGuardDevSets(f.dev_sets, &notes));
+    for (auto& e : ex) examples.push_back(std::move(e));
+  }
+  for (const std::string& path : f.data) {
+    ASSIGN_OR_RETURN(auto ex, guard::ReadLabeledFile(path));
+    for (auto& e : ex) examples.push_back(std::move(e));
+  }
+  for (const std::string& spec : f.benign_text) {
+    std::string path = spec, lang = "und";
+    if (const size_t colon = spec.rfind(':'); colon != std::string::npos && colon + 1 < spec.size() &&
+                                              spec.find('/', colon) == std::string::npos) {
+      path = spec.substr(0, colon);
+      lang = spec.substr(colon + 1);
+    }
+    ASSIGN_OR_RETURN(auto ex, guard::ReadBenignLines(path, lang, "benign-text", f.benign_max));
+    for (auto& e : ex) examples.push_back(std::move(e));
+  }
+  if (!f.only_datasets.empty()) {
+    std::erase_if(examples, [&](const guard::EvalExample& e) {
+      return std::find(f.only_datasets.begin(), f.only_datasets.end(), e.dataset) == f.only_datasets.end();
+    });
+  }
+  if (examples.empty()) {
+    return InvalidArgumentError("guard eval: no examples; give --data FILE.csv|jsonl, --dev-sets DIR|TARBALL or "
+                                "--benign-text FILE[:LANG]");
+  }
+  for (const auto& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+
+  guard::EvalReport report;
+  if (f.classifier_only) {
+    std::unique_ptr<guard::Classifier> cls;
+    if (f.classifier.empty()) {
+      ASSIGN_OR_RETURN(cls, guard::Classifier::LoadDefault());
+    } else {
+      ASSIGN_OR_RETURN(cls, guard::Classifier::Load(f.classifier));
+    }
+    const float thr = f.threshold;
+    report = guard::RunEval(examples, [&](std::string_view text) {
+      guard::EvalPrediction p;
+      for (const auto& [code, score] : cls->Score(text)) {
+        if (score >= thr) p.categories.push_back(code);
+      }
+      p.flagged = !p.categories.empty();
+      return p;
+    });
+    report.system = StrFormat("classifier %s alone, threshold %.2f",
+                              f.classifier.empty() ? "(built-in)" : f.classifier.c_str(), thr);
+  } else {
+    std::shared_ptr<const guard::Policy> policy;
+    if (f.policy.empty()) {
+      ASSIGN_OR_RETURN(policy, guard::Policy::Default());
+    } else {
+      ASSIGN_OR_RETURN(policy, guard::Policy::Load(f.policy));
+    }
+    ASSIGN_OR_RETURN(auto g, guard::Guard::Create(policy));
+    report = guard::RunEval(examples, [&](std::string_view text) {
+      const guard::Decision d = g->Check(text, guard::Direction::kInput);
+      guard::EvalPrediction p;
+      p.flagged = d.flagged;
+      p.categories = d.categories;
+      p.language = d.language;
+      return p;
+    });
+    report.system = "policy " + (f.policy.empty() ? std::string("(built-in default)") : f.policy) + " via Guard::Check";
+  }
+  const std::string text = f.json ? guard::ReportJson(report) + "\n" : guard::ReportMarkdown(report);
+  if (!f.out.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomic(f.out, text));
+    std::fprintf(stderr, "wrote %s\n", f.out.c_str());
+  } else {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Command RegisterGuardTrain(CLI::App& guard) {
-  CLI::App* cmd = guard.add_subcommand("train", "(not yet available)");
-  return {cmd, [] { return UnimplementedError("guard train: not yet available"); }};
+  auto f = std::make_shared<TrainFlags>();
+  CLI::App* cmd = guard.add_subcommand(
+      "train",
+      "train the guard's text classifier (fastText: char n-grams + word bigrams, softmax over categories "
+      "and benign) from labelled text");
+  cmd->add_option("--data", f->data,
+                  "training file(s): TSV 'label[,label]<TAB>text[<TAB>lang]' or JSONL {text,label}; labels are "
+                  "category codes (S1..S14, custom) or 'benign'")
+      ->required();
+  cmd->add_option("-o,--out", f->out, "output model (.ftz when quantized, else .bin)")->required();
+  cmd->add_option("--dim", f->opts.dim, "embedding size")->capture_default_str();
+  cmd->add_option("--epoch", f->opts.epoch, "passes over the data")->capture_default_str();
+  cmd->add_option("--lr", f->opts.lr, "learning rate")->capture_default_str();
+  cmd->add_option("--minn", f->opts.minn, "shortest character n-gram")->capture_default_str();
+  cmd->add_option("--maxn", f->opts.maxn, "longest character n-gram")->capture_default_str();
+  cmd->add_option("--word-ngrams", f->opts.word_ngrams, "word n-gram length")->capture_default_str();
+  cmd->add_option("--bucket", f->opts.bucket, "n-gram hash buckets")->capture_default_str();
+  cmd->add_option("--cutoff", f->opts.cutoff, "rows kept when quantizing (0 = all)")->capture_default_str();
+  cmd->add_option("--seed", f->opts.seed, "random seed (training is single-threaded: same seed, same file)")
+      ->capture_default_str();
+  cmd->add_flag("--no-quantize", f->no_quantize, "write an unquantized .bin");
+  cmd->add_flag("-v,--verbose", f->opts.verbose, "fastText progress on stderr");
+  return {cmd, [f] { return RunTrain(*f); }};
 }
 
 Command RegisterGuardEval(CLI::App& guard) {
-  CLI::App* cmd = guard.add_subcommand("eval", "(not yet available)");
-  return {cmd, [] { return UnimplementedError("guard eval: not yet available"); }};
+  auto f = std::make_shared<EvalFlags>();
+  CLI::App* cmd = guard.add_subcommand(
+      "eval", "measure a guard policy (or its classifier alone) on labelled data: precision, recall, F1, FPR per "
+              "category / language / data set, plus latency");
+  cmd->add_option("--policy", f->policy, "policy file (.yaml/.toml); default: the built-in policy");
+  cmd->add_option("--data", f->data, "labelled .csv (text,label[,language]) or .jsonl; label 'safe' or codes");
+  cmd->add_option("--dev-sets", f->dev_sets,
+                  "guard-dev-sets.tar.xz or its extracted folder (AILuminate, XSafety, moderation, ToxiGen, "
+                  "HateCheck)");
+  cmd->add_option("--benign-text", f->benign_text, "plain text, one benign example per line: FILE[:LANG]");
+  cmd->add_option("--benign-max", f->benign_max, "at most this many lines per --benign-text file")
+      ->capture_default_str();
+  cmd->add_option("--only", f->only_datasets, "keep only these data sets (ailuminate, xsafety, moderation, ...)");
+  cmd->add_flag("--classifier-only", f->classifier_only, "evaluate the classifier alone (no rules, no policy)");
+  cmd->add_option("--classifier", f->classifier, "with --classifier-only: model file (default: built-in)");
+  cmd->add_option("--threshold", f->threshold, "with --classifier-only: score threshold")->capture_default_str();
+  cmd->add_flag("--json", f->json, "JSON instead of Markdown");
+  cmd->add_option("-o,--out", f->out, "write the report to this file");
+  return {cmd, [f] { return RunEvalCmd(*f); }};
 }
 
 }  // namespace sangam::cli

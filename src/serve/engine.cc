@@ -68,11 +68,12 @@ void RequestState::Append(const std::string& text, int64_t completion_tokens) {
   cv_.notify_all();
 }
 
-void RequestState::Finish(FinishReason reason, std::string error) {
+void RequestState::Finish(FinishReason reason, std::string error, int64_t completion_tokens) {
   {
     std::lock_guard<std::mutex> lk(mu_);
     if (done_) return;
     done_ = true;
+    if (completion_tokens >= 0) completion_tokens_ = completion_tokens;
     reason_ = reason;
     error_ = std::move(error);
     if (first_token_time_ == 0) first_token_time_ = Now();
@@ -528,8 +529,9 @@ void Engine::FinishSlot(Slot& s, FinishReason reason, const std::string& error, 
   }
   // Free the slot first, so that a finished request always means a free slot.
   std::shared_ptr<RequestState> st = s.state;
+  const int64_t generated = s.n_generated;
   Release(s, true);
-  st->Finish(reason, error);
+  st->Finish(reason, error, generated);
 }
 
 void Engine::Release(Slot& s, bool /*final*/) {

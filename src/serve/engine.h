@@ -87,7 +87,7 @@ class RequestState {
  private:
   friend class Engine;
   void Append(const std::string& text, int64_t completion_tokens);
-  void Finish(FinishReason reason, std::string error = "");
+  void Finish(FinishReason reason, std::string error = "", int64_t completion_tokens = -1);
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -302,6 +302,21 @@ void Server::Impl::Install() {
                               "method_not_allowed"});
     });
   }
+  // Other methods on known routes: 405 naming the allowed one.
+  for (const char* path : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/moderations",
+                           "/v1/models", "/health", "/metrics"}) {
+    const bool post = std::strncmp(path, "/v1/models", 10) != 0 && std::strcmp(path, "/health") != 0 &&
+                      std::strcmp(path, "/metrics") != 0;
+    auto not_allowed = [this, path, post](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("Allow", post ? "POST" : "GET");
+      SendError(res, ApiError{405, "invalid_request_error",
+                              std::string(path) + " accepts " + (post ? "POST" : "GET") + ", not " + req.method, "",
+                              "method_not_allowed"});
+    };
+    http.Delete(path, not_allowed);
+    http.Put(path, not_allowed);
+    http.Patch(path, not_allowed);
+  }
   http.Get("/", [this](const httplib::Request&, httplib::Response& res) { ServeFile("index.html", res); });
   http.Get(R"(/([A-Za-z0-9_.-]+))", [this](const httplib::Request& req, httplib::Response& res) {
     ServeFile(req.matches[1], res);

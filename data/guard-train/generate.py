@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Generates sangam's guard-classifier training set from the hand-written seeds in this folder.
+
+Writes train.tsv (label<TAB>text<TAB>language) from seeds_en.py and seeds_intl.py, and, when
+--corpus DIR is given (the output of `sangam corpus build --english`), benign-corpus.tsv with a
+stable sample of ordinary text (LibreOffice UI strings, UDHR) per language. Deterministic.
+"""
+import argparse
+import hashlib
+import os
+import random
+import sys
+
+sys.dont_write_bytecode = True  # keep the data folder free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seeds_en  # noqa: E402
+import seeds_intl  # noqa: E402
+
+PREFIXES_EN = ["", "", "", "hey, ", "ok so ", "quick question: ", "seriously, ", "please tell me ", "lol "]
+SUFFIXES = ["", "", "", "?", "!", " please", " asap", "...", " thanks"]
+
+
+def clean(s):
+    return " ".join(s.replace("\t", " ").split())
+
+
+def expand_frames(frames, intents, rng, cap):
+    combos = [f.format(x=i) for f in frames for i in intents]
+    rng.shuffle(combos)
+    return combos[:cap]
+
+
+def balanced_frames(frames, intents, rng, n):
+    """n benign requests cycling evenly through every frame (repeats allowed: decorate varies them)."""
+    out = []
+    combos = [(f, i) for f in frames for i in intents]
+    rng.shuffle(combos)
+    by_frame = {f: [c for c in combos if c[0] == f] for f in frames}
+    k = 0
+    while len(out) < n:
+        for f in frames:
+            lst = by_frame[f]
+            out.append(f.format(x=lst[k % len(lst)][1]))
+        k += 1
+    return out[:n]
+
+
+def expand_statements(statements, groups, rng, cap):
+    out = []
+    for s in statements:
+        if "{g}" in s:
+            out.extend(s.format(g=g) for g in groups)
+        else:
+            out.append(s)
+    rng.shuffle(out)
+    return out[:cap]
+
+
+def decorate(text, rng, english):
+    if english:
+        text = rng.choice(PREFIXES_EN) + text
+    return text + rng.choice(SUFFIXES)
+
+
+def generate(rng):
+    rows = []
+    # English.
+    n_framed = 0
+    for cat, intents in seeds_en.HARM_INTENTS.items():
+        for t in expand_frames(seeds_en.FRAMES, intents, rng, 300):
+            rows.append((cat, decorate(t, rng, True), "en"))
+            n_framed += 1
+    for cat, sts in seeds_en.HARM_STATEMENTS.items():
+        for t in expand_statements(sts, seeds_en.GROUPS, rng, 700):
+            rows.append((cat, decorate(t, rng, True), "en"))
+    # As many benign as harmful requests per frame, so that a frame alone carries no signal.
+    for t in balanced_frames(seeds_en.FRAMES, seeds_en.BENIGN_INTENTS, rng, n_framed):
+        rows.append(("benign", decorate(t, rng, True), "en"))
+    for t in expand_statements(seeds_en.BENIGN_STATEMENTS, seeds_en.GROUPS, rng, 1000):
+        rows.append(("benign", decorate(t, rng, True), "en"))
+    # Other languages.
+    for lang, d in seeds_intl.LANGS.items():
+        n_framed = 0
+        for cat, intents in d["HARM"].items():
+            for t in expand_frames(d["FRAMES"], intents, rng, 40):
+                rows.append((cat, decorate(t, rng, False), lang))
+                n_framed += 1
+        for cat, sts in d["STATEMENTS"].items():
+            for t in expand_statements(sts, d["GROUPS"], rng, 40):
+                rows.append((cat, decorate(t, rng, False), lang))
+        for t in balanced_frames(d["FRAMES"], d["BENIGN"], rng, n_framed):
+            rows.append(("benign", decorate(t, rng, False), lang))
+        for t in expand_statements(d["BENIGN_STATEMENTS"], d["GROUPS"], rng, 40):
+            rows.append(("benign", decorate(t, rng, False), lang))
+    return rows
+
+
+def corpus_sample(corpus_dir, per_lang):
+    rows = []
+    for name in sorted(os.listdir(corpus_dir)):
+        if not name.endswith(".txt"):
+            continue
+        lang = name[:-4]
+        if lang == "eng":
+            lang = "en"
+        lines = []
+        with open(os.path.join(corpus_dir, name), encoding="utf-8") as f:
+            for line in f:
+                line = clean(line)
+                if 12 <= len(line) <= 300:
+                    lines.append(line)
+        lines = sorted(set(lines), key=lambda s: hashlib.sha256(s.encode()).hexdigest())
+        n = per_lang * 3 if lang == "en" else per_lang
+        rows.extend(("benign", s, lang) for s in lines[:n])
+    return rows
+
+
+def write(path, header, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(header)
+        for label, text, lang in rows:
+            f.write(f"{label}\t{clean(text)}\t{lang}\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--corpus", help="output directory of `sangam corpus build --english`")
+    ap.add_argument("--per-lang", type=int, default=250)
+    args = ap.parse_args()
+    rng = random.Random(20261126)
+    rows = generate(rng)
+    write(os.path.join(args.out, "train.tsv"),
+          "# sangam guard classifier training set, generated by generate.py from hand-written seeds (CC0)\n", rows)
+    print(f"train.tsv: {len(rows)} rows")
+    if args.corpus:
+        crow = corpus_sample(args.corpus, args.per_lang)
+        write(os.path.join(args.out, "benign-corpus.tsv"),
+              "# benign ordinary text sampled from `sangam corpus build` (LibreOffice strings MPL-2.0, UDHR)\n", crow)
+        print(f"benign-corpus.tsv: {len(crow)} rows")
+
+
+if __name__ == "__main__":
+    main()

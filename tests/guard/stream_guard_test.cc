@@ -1,0 +1,147 @@
+// The output rail: a banned phrase streamed in 1-3 byte pieces never reaches the client, in any
+// normalised-evasion form; benign text is released whole; PII is redacted in released text.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "sangam/guard.h"
+
+namespace sangam::guard {
+namespace {
+
+const char* kPolicy = R"(
+name: stream-test
+keywords:
+  en:
+    S1: ["attack the embassy"]
+  hi:
+    S1: ["दूतावास पर हमला"]
+detectors: {input: [keywords], output: [keywords, pii]}
+)";
+
+std::unique_ptr<Guard> MakeGuard() {
+  auto p = Policy::Parse(kPolicy, "stream.yaml");
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  auto g = Guard::Create(*p);
+  EXPECT_TRUE(g.ok()) << g.status().ToString();
+  return std::move(g).value();
+}
+
+struct StreamResult {
+  std::string released;
+  bool blocked = false;
+  bool leaked = false;  // some released prefix contained the phrase (raw or normalised)
+};
+
+StreamResult Stream(const Guard& g, const std::string& text, const std::string& banned_norm, uint32_t seed,
+                    size_t holdback = 64) {
+  std::mt19937 rng(seed);
+  StreamGuard sg(g, holdback);
+  StreamResult r;
+  size_t pos = 0;
+  while (pos < text.size() && !r.blocked) {
+    const size_t n = std::min<size_t>(1 + rng() % 3, text.size() - pos);
+    bool blocked = false;
+    r.released += sg.Push(std::string_view(text).substr(pos, n), &blocked);
+    pos += n;
+    r.blocked = blocked;
+    if (!banned_norm.empty() && NormalizeForMatching(r.released).find(banned_norm) != std::string::npos) r.leaked = true;
+  }
+  if (!r.blocked) {
+    bool blocked = false;
+    r.released += sg.Finish(&blocked);
+    r.blocked = blocked;
+    if (NormalizeForMatching(r.released).find(banned_norm) != std::string::npos) r.leaked = true;
+  }
+  return r;
+}
+
+TEST(StreamGuard, BannedPhraseNeverReleased) {
+  auto g = MakeGuard();
+  const std::string prefix =
+      "Sure, here is a long and detailed answer that goes on for a while before it gets to the point. ";
+  const char* forms[] = {
+      "attack the embassy",
+      "ATTACK THE EMBASSY",
+      "a t t a c k the embassy",
+      "a.t.t.a.c.k the e.m.b.a.s.s.y",
+      "4tt4ck the emb4ssy",
+      "att\xD0\xB0\xD1\x81k the \xD0\xB5mbassy",               // Cyrillic а, с, е
+      ("at\xE2\x80\x8Btack the em\xE2\x80\x8D" "bassy"),         // zero-width space / joiner
+      "\xEF\xBD\x81ttack the embassy",                         // fullwidth a
+  };
+  const std::string banned = "attack the embassy";
+  for (const char* form : forms) {
+    for (uint32_t seed = 1; seed <= 8; ++seed) {
+      const std::string text = prefix + "We will " + form + " at dawn and nobody will stop us. More text follows here.";
+      const StreamResult r = Stream(*g, text, banned, seed);
+      EXPECT_TRUE(r.blocked) << form << " seed " << seed;
+      EXPECT_FALSE(r.leaked) << form << " seed " << seed << ": released '" << r.released << "'";
+      EXPECT_EQ(r.released.find("We will"), std::string::npos) << "held-back text before the phrase was released";
+    }
+  }
+  // Multi-byte script, pieces that split characters.
+  const std::string hi = "यह एक लंबा उत्तर है जो कुछ देर तक चलता है। हम कल सुबह दूतावास पर हमला करेंगे और फिर चले जाएंगे।";
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
+    const StreamResult r = Stream(*g, hi, NormalizeForMatching("दूतावास पर हमला"), seed);
+    EXPECT_TRUE(r.blocked) << seed;
+    EXPECT_FALSE(r.leaked) << seed << ": " << r.released;
+  }
+}
+
+TEST(StreamGuard, BlockedStreamStaysBlocked) {
+  auto g = MakeGuard();
+  StreamGuard sg(*g, 32);
+  bool blocked = false;
+  EXPECT_EQ(sg.Push("we will attack the embassy", &blocked), "");
+  EXPECT_TRUE(blocked);
+  EXPECT_EQ(sg.decision().action, Action::kBlock);
+  EXPECT_FALSE(sg.decision().message.empty());
+  blocked = false;
+  EXPECT_EQ(sg.Push(" and more harmless words to release now", &blocked), "");
+  EXPECT_TRUE(blocked);
+  blocked = false;
+  EXPECT_EQ(sg.Finish(&blocked), "");
+  EXPECT_TRUE(blocked);
+}
+
+TEST(StreamGuard, BenignTextReleasedWholeAndInOrder) {
+  auto g = MakeGuard();
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "Line " + std::to_string(i) + ": the embassy was open and nobody attacked anything. ";
+  text += "नमस्ते दुनिया। ";
+  for (int i = 0; i < 300; ++i) text += "你好世界。";  // no spaces: released at character boundaries
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    const StreamResult r = Stream(*g, text, "", seed);
+    EXPECT_FALSE(r.blocked);
+    EXPECT_EQ(r.released, text);
+  }
+  // Text is released progressively, not only at Finish.
+  StreamGuard sg(*g, 16);
+  bool blocked = false;
+  std::string out;
+  for (int i = 0; i < 20; ++i) out += sg.Push("word number " + std::to_string(i) + " ", &blocked);
+  EXPECT_FALSE(out.empty());
+  EXPECT_LT(out.size(), std::string("word number 0 ").size() * 20);
+}
+
+TEST(StreamGuard, InvalidUtf8AndPiiInStream) {
+  auto g = MakeGuard();
+  StreamGuard sg(*g, 24);
+  bool blocked = false;
+  std::string out;
+  const std::string text = "bad \xFF\xFE bytes then call me at 98765 43210 tomorrow, or mail x.y@example.com, thanks a lot friend";
+  for (char c : text) out += sg.Push(std::string(1, c), &blocked);
+  out += sg.Finish(&blocked);
+  EXPECT_FALSE(blocked);
+  EXPECT_EQ(out.find("98765"), std::string::npos) << out;
+  EXPECT_EQ(out.find("x.y@example.com"), std::string::npos) << out;
+  EXPECT_NE(out.find("[PHONE]"), std::string::npos) << out;
+  EXPECT_NE(out.find("[EMAIL]"), std::string::npos) << out;
+  EXPECT_NE(out.find("\xEF\xBF\xBD"), std::string::npos) << "invalid bytes become U+FFFD";
+  EXPECT_NE(out.find("thanks a lot friend"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sangam::guard
