@@ -57,8 +57,15 @@ std::vector<std::string> Texts() {
   return out;
 }
 
-void BM_GuardCheckRules200(benchmark::State& state) {
-  auto g = RulesGuard();
+// The default policy as shipped: rules + the fastText classifier.
+std::unique_ptr<Guard> DefaultGuard() {
+  auto p = Policy::Default();
+  if (!p.ok()) return nullptr;
+  auto g = Guard::Create(*p);
+  return g.ok() ? std::move(g).value() : nullptr;
+}
+
+void RunChecks(benchmark::State& state, std::unique_ptr<Guard> g) {
   if (!g) {
     state.SkipWithError("cannot build the guard");
     return;
@@ -81,7 +88,10 @@ void BM_GuardCheckRules200(benchmark::State& state) {
   }
   state.counters["checks_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
+void BM_GuardCheckRules200(benchmark::State& state) { RunChecks(state, RulesGuard()); }
 BENCHMARK(BM_GuardCheckRules200)->UseRealTime();
+void BM_GuardCheckDefault200(benchmark::State& state) { RunChecks(state, DefaultGuard()); }
+BENCHMARK(BM_GuardCheckDefault200)->UseRealTime();
 
 // The output rail on a ~2 KB reply arriving in 4-byte pieces (about one token each).
 void BM_StreamGuardReply2K(benchmark::State& state) {
