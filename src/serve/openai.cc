@@ -406,7 +406,7 @@ std::variant<EmbeddingParams, ApiError> ParseEmbeddingRequest(const json& body) 
 std::string EmbeddingBase64(const std::vector<float>& v) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string bytes(v.size() * 4, '\0');
-  std::memcpy(bytes.data(), v.data(), bytes.size());  // x86-64: little-endian already
+  if (!v.empty()) std::memcpy(bytes.data(), v.data(), bytes.size());  // x86-64: little-endian already
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   for (size_t i = 0; i < bytes.size(); i += 3) {
