@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "sangam/sha256.h"
 #include "sangam/status.h"
 
 namespace sangam::adapt {
@@ -96,8 +97,8 @@ std::string DominantScript(std::string_view utf8);
 // Number of Unicode code points in valid UTF-8 (bytes that start a code point).
 int64_t CountCodePoints(std::string_view utf8);
 
-// Lower-case hex SHA-256 (FIPS 180-4) and 64-bit FNV-1a of a byte string.
-std::string Sha256Hex(std::string_view data);
+// Lower-case hex SHA-256 (FIPS 180-4; core's) and 64-bit FNV-1a of a byte string.
+using ::sangam::Sha256Hex;
 uint64_t Fnv1a64(std::string_view data);
 
 // ---------------------------------------------------------------------------------------------

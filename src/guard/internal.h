@@ -12,6 +12,7 @@
 #include <re2/set.h>
 
 #include "sangam/guard.h"
+#include "sangam/sha256.h"
 #include "sangam/status.h"
 
 
@@ -28,8 +29,8 @@ size_t Utf8Floor(std::string_view text, size_t n);
 // any word-character suffix (agglutinative languages).
 std::string KeywordRegex(std::string_view normalized_keyword, bool prefix);
 
-// ---- SHA-256 (sha256.cc) ----
-std::string Sha256Hex(std::string_view data);
+// ---- SHA-256 (core's) ----
+using ::sangam::Sha256Hex;
 
 // ---- PII (pii.cc) ----
 enum class PiiType { kEmail, kPhone, kCard, kIban, kAadhaar, kPan, kIp, kSecret };
