@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "sangam/file.h"
@@ -272,6 +273,33 @@ Result<std::vector<EvalExample>> ReadXSafetyDir(const std::string& dir, std::vec
   return out;
 }
 
+namespace {
+
+// Calls fn(object, line number) for every non-empty line of JSON Lines `text`; a line that is not
+// a JSON object with a string field `key` is InvalidArgument naming path:line. Stops at fn's error.
+Status ForEachJsonLine(const std::string& text, const std::string& path, const char* key,
+                       const std::function<Status(const nlohmann::json&, int64_t)>& fn) {
+  size_t start = 0;
+  int64_t lineno = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = Trim(text.substr(start, end - start));
+    start = end + 1;
+    ++lineno;
+    if (line.empty()) continue;
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains(key) || !j[key].is_string()) {
+      return InvalidArgumentError(StrFormat("%s:%lld: expected a JSON object with a \"%s\" string", path.c_str(),
+                                            static_cast<long long>(lineno), key));
+    }
+    RETURN_IF_ERROR(fn(j, lineno));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::vector<EvalExample>> ReadModerationJsonl(const std::string& path) {
   std::string text;
   if (EndsWith(path, ".gz")) {
@@ -285,20 +313,7 @@ Result<std::vector<EvalExample>> ReadModerationJsonl(const std::string& path) {
                                                              {"HR", "S10"}, {"V", "S1"}, {"V2", "S1"},
                                                              {"SH", "S11"}, {"S3", "S4"}};
   std::vector<EvalExample> out;
-  size_t start = 0;
-  int64_t lineno = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string line = Trim(text.substr(start, end - start));
-    start = end + 1;
-    ++lineno;
-    if (line.empty()) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("prompt") || !j["prompt"].is_string()) {
-      return InvalidArgumentError(StrFormat("%s:%lld: expected a JSON object with a \"prompt\" string", path.c_str(),
-                                            static_cast<long long>(lineno)));
-    }
+  RETURN_IF_ERROR(ForEachJsonLine(text, path, "prompt", [&](const nlohmann::json& j, int64_t) -> Status {
     EvalExample ex;
     ex.text = j["prompt"].get<std::string>();
     std::set<std::string> codes;
@@ -314,7 +329,8 @@ Result<std::vector<EvalExample>> ReadModerationJsonl(const std::string& path) {
     ex.dataset = "moderation";
     ex.group = "moderation/" + (group.empty() ? std::string("none") : group);
     out.push_back(std::move(ex));
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -389,20 +405,7 @@ Result<std::vector<EvalExample>> ReadLabeledFile(const std::string& path) {
   const std::string stem = fs::path(path).stem().string();
   std::vector<EvalExample> out;
   if (EndsWith(path, ".jsonl")) {
-    size_t start = 0;
-    int64_t lineno = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      const std::string line = Trim(text.substr(start, end - start));
-      start = end + 1;
-      ++lineno;
-      if (line.empty()) continue;
-      nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string()) {
-        return InvalidArgumentError(StrFormat("%s:%lld: expected a JSON object with a \"text\" string", path.c_str(),
-                                              static_cast<long long>(lineno)));
-      }
+    RETURN_IF_ERROR(ForEachJsonLine(text, path, "text", [&](const nlohmann::json& j, int64_t lineno) -> Status {
       EvalExample ex;
       ex.text = j["text"].get<std::string>();
       if (j.contains("label")) {
@@ -422,7 +425,8 @@ Result<std::vector<EvalExample>> ReadLabeledFile(const std::string& path) {
       ex.dataset = stem;
       ex.group = stem + "/" + (ex.labels.empty() ? std::string("safe") : ex.labels[0]);
       out.push_back(std::move(ex));
-    }
+      return Status::Ok();
+    }));
     return out;
   }
   if (!EndsWith(path, ".csv")) return InvalidArgumentError(path + ": --data must be a .csv or .jsonl file");
