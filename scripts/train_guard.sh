@@ -1,19 +1,47 @@
 #!/usr/bin/env bash
-# Reproduces data/guard/default-classifier.ftz: regenerates the training set from the hand-written
-# seeds in data/guard-train/ (plus a benign sample of `sangam corpus build`), then trains with
-# `sangam guard train` (single thread, fixed seed: the same inputs give a byte-identical file).
-#   scripts/train_guard.sh [--regenerate]   (default: train from the committed TSV files)
-# SANGAM=path/to/sangam overrides the binary (default: build/sangam).
+# Reproduces data/guard/default-classifier.bin, the guard classifier compiled into sangam.
+#
+# Training data (sources and licences: data/guard-train/SOURCES.md):
+#   - data/guard-train/*.tsv: hand-written seeds (CC0), everyday chat turns (CC0), a sample of
+#     `sangam corpus build` (LibreOffice strings, UDHR);
+#   - the TRAIN half of the shared guard development sets (`--dev-sets ... --split train`); the
+#     other half is never trained on and is what `sangam guard eval --split heldout` measures;
+#   - benign program messages in 18 languages from the .mo catalogs of installed Debian packages
+#     (data/guard-train/benign_messages.py), and UDHR / NLLB-Seed text from ../shared/data/text,
+#     so that the languages of the harmful prompts also have ordinary text.
+# FLORES-200 is never trained on: it measures false positives on ordinary text.
+#
+# Single-threaded with a fixed seed: the same inputs give a byte-identical file. The .mo catalogs
+# depend on the installed packages; the script prints the SHA-256 of what it extracted.
+#   scripts/train_guard.sh [--regenerate]   (--regenerate: rebuild data/guard-train/train.tsv first)
+# SANGAM=path/to/sangam, SHARED=path/to/shared, OUT=model path override the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SANGAM=${SANGAM:-build/sangam}
-OUT=${OUT:-data/guard/default-classifier.ftz}
+SHARED=${SHARED:-../shared}
+OUT=${OUT:-data/guard/default-classifier.bin}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 if [[ "${1:-}" == "--regenerate" ]]; then
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
   "$SANGAM" corpus build --langs hi,bn,ta,te,mr,gu,kn,ml,pa,ur --english -o "$tmp/corpus" --heldout-fraction 0
   python3 data/guard-train/generate.py --corpus "$tmp/corpus"
 fi
-time "$SANGAM" guard train --data data/guard-train/train.tsv --data data/guard-train/benign-corpus.tsv \
-  --data data/guard-train/benign-chat.tsv -o "$OUT"
+for f in "$SHARED/data/guard/guard-dev-sets.tar.xz" "$SHARED/data/text/udhr.tar.xz" "$SHARED/data/text/nllb-seed.tar.xz"; do
+  [[ -f "$f" ]] || { echo "train_guard.sh: missing $f (set SHARED=path/to/shared)" >&2; exit 1; }
+done
+tar -xJf "$SHARED/data/text/udhr.tar.xz" -C "$tmp"
+tar -xJf "$SHARED/data/text/nllb-seed.tar.xz" -C "$tmp"
+python3 data/guard-train/benign_messages.py \
+  --langs en_GB,de,ja,ru,zh_CN,ar,es,fr,hi,bn,ta,te,mr,gu,kn,ml,pa,ur --max 1500 -o "$tmp/messages.tsv"
+sha256sum "$tmp/messages.tsv" | sed "s#$tmp/##"
+benign=()
+for p in deu_1996:de jpn:ja rus:ru cmn_hans:zh arb:ar spa:es fra:fr eng:en; do
+  benign+=(--benign-text "$tmp/udhr/txt/${p%%:*}.txt:${p##*:}")
+done
+benign+=(--benign-text "$tmp/nllb_seed/seed/eng_Latn:en")
+time "$SANGAM" guard train \
+  --data data/guard-train/train.tsv --data data/guard-train/benign-corpus.tsv --data data/guard-train/benign-chat.tsv \
+  --data "$tmp/messages.tsv" --dev-sets "$SHARED/data/guard/guard-dev-sets.tar.xz" --split train \
+  "${benign[@]}" --benign-max 1500 \
+  --minn 3 --maxn 6 --epoch 10 --min-count 3 --dim 16 --bucket 30000 --no-quantize -o "$OUT"
 sha256sum "$OUT"

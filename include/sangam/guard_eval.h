@@ -27,8 +27,23 @@ struct EvalExample {
   std::string language = "und";     // ISO 639-1 code when the set says so
   std::string dataset;              // "ailuminate", "xsafety", "moderation", "toxigen", "hatecheck", file stem
   std::string group;                // the source's own category, e.g. "xsafety/Insult", "ailuminate/vcr"
+  // What decides the example's train / held-out split (empty: the text). Examples that are
+  // versions of one item share it, so no item is on both sides: XSafety's translations of one
+  // prompt ("xsafety/<category>/<row>"), HateCheck's cases from one template ("hatecheck/templ/<id>").
+  std::string split_key;
   bool harmful() const { return !labels.empty(); }
 };
+
+// The fixed 50/50 split of labelled examples used to train the shipped classifier on half of a
+// development set and measure it on the other half: true for the held-out half. Decided by the
+// first byte of SHA-256("sangam-guard-split-v1\n" + split key), so it is stable across runs,
+// machines and file orders.
+bool InHeldOutHalf(const EvalExample& e);
+
+// The classifier training labels for an evaluation example: its codes, with kUnsafeLabel
+// turned into "injection" for XSafety's instruction attacks (goal hijacking, prompt leaking,
+// role-play instructions) and kept as "unsafe" otherwise; {"benign"} for a safe example.
+std::vector<std::string> TrainingLabels(const EvalExample& e);
 
 // --- Readers -----------------------------------------------------------------------------------
 // AILuminate prompt-set CSV (release_prompt_id,prompt_text,hazard,persona,locale,...): every row

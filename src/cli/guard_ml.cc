@@ -16,8 +16,34 @@
 namespace sangam::cli {
 namespace {
 
+// FILE[:LANG] of --benign-text: the language is what follows the last ':' unless it holds a '/'.
+Result<std::vector<guard::EvalExample>> ReadBenignSpec(const std::string& spec, int64_t max_lines) {
+  std::string path = spec, lang = "und";
+  if (const size_t colon = spec.rfind(':'); colon != std::string::npos && colon + 1 < spec.size() &&
+                                            spec.find('/', colon) == std::string::npos) {
+    path = spec.substr(0, colon);
+    lang = spec.substr(colon + 1);
+  }
+  return guard::ReadBenignLines(path, lang, "benign-text", max_lines);
+}
+
+// --split: which half of the labelled examples to keep.
+Status ApplySplit(const std::string& split, std::vector<guard::EvalExample>* examples) {
+  if (split == "all") return Status::Ok();
+  if (split != "train" && split != "heldout") {
+    return InvalidArgumentError("--split must be all, train or heldout, not '" + split + "'");
+  }
+  const bool keep_heldout = split == "heldout";
+  std::erase_if(*examples, [&](const guard::EvalExample& e) { return guard::InHeldOutHalf(e) != keep_heldout; });
+  return Status::Ok();
+}
+
 struct TrainFlags {
   std::vector<std::string> data;
+  std::string dev_sets;
+  std::string split = "train";
+  std::vector<std::string> benign_text;
+  int64_t benign_max = 1000;
   std::string out;
   guard::ClassifierTrainOptions opts;
   bool no_quantize = false;
@@ -30,6 +56,25 @@ Status RunTrain(const TrainFlags& f) {
     std::fprintf(stderr, "guard train: %s: %zu examples\n", path.c_str(), part.size());
     for (auto& e : part) all.push_back(std::move(e));
   }
+  std::vector<guard::EvalExample> labelled;
+  if (!f.dev_sets.empty()) {
+    std::vector<std::string> notes;
+    ASSIGN_OR_RETURN(labelled, guard::ReadGuardDevSets(f.dev_sets, &notes));
+    for (const auto& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+    const size_t before = labelled.size();
+    RETURN_IF_ERROR(ApplySplit(f.split, &labelled));
+    std::fprintf(stderr, "guard train: %s: %zu of %zu examples (split %s)\n", f.dev_sets.c_str(), labelled.size(),
+                 before, f.split.c_str());
+  }
+  for (const std::string& spec : f.benign_text) {
+    ASSIGN_OR_RETURN(auto part, ReadBenignSpec(spec, f.benign_max));
+    std::fprintf(stderr, "guard train: %s: %zu benign lines\n", spec.c_str(), part.size());
+    for (auto& e : part) labelled.push_back(std::move(e));
+  }
+  for (const guard::EvalExample& e : labelled) {
+    all.push_back(guard::LabeledText{e.text, guard::TrainingLabels(e), e.language});
+  }
+  if (all.empty()) return InvalidArgumentError("guard train: no examples; give --data, --dev-sets or --benign-text");
   guard::ClassifierTrainOptions opts = f.opts;
   opts.quantize = !f.no_quantize;
   ASSIGN_OR_RETURN(guard::ClassifierTrainStats st, guard::TrainClassifier(all, opts, f.out));
@@ -53,6 +98,7 @@ struct EvalFlags {
   bool json = false;
   std::string out;
   std::vector<std::string> only_datasets;
+  std::string split = "all";
 };
 
 Status RunEvalCmd(const EvalFlags& f) {
@@ -66,14 +112,9 @@ Status RunEvalCmd(const EvalFlags& f) {
     ASSIGN_OR_RETURN(auto ex, guard::ReadLabeledFile(path));
     for (auto& e : ex) examples.push_back(std::move(e));
   }
+  RETURN_IF_ERROR(ApplySplit(f.split, &examples));
   for (const std::string& spec : f.benign_text) {
-    std::string path = spec, lang = "und";
-    if (const size_t colon = spec.rfind(':'); colon != std::string::npos && colon + 1 < spec.size() &&
-                                              spec.find('/', colon) == std::string::npos) {
-      path = spec.substr(0, colon);
-      lang = spec.substr(colon + 1);
-    }
-    ASSIGN_OR_RETURN(auto ex, guard::ReadBenignLines(path, lang, "benign-text", f.benign_max));
+    ASSIGN_OR_RETURN(auto ex, ReadBenignSpec(spec, f.benign_max));
     for (auto& e : ex) examples.push_back(std::move(e));
   }
   if (!f.only_datasets.empty()) {
@@ -98,9 +139,8 @@ Status RunEvalCmd(const EvalFlags& f) {
     const float thr = f.threshold;
     report = guard::RunEval(examples, [&](std::string_view text) {
       guard::EvalPrediction p;
-      for (const auto& [code, score] : cls->Score(text)) {
-        if (score >= thr) p.categories.push_back(code);
-      }
+      const guard::ClassifierVerdict v = guard::SummarizeScores(cls->Score(text), [](const std::string&) { return true; });
+      if (v.harmful >= thr && !v.category.empty()) p.categories.push_back(v.category);
       p.flagged = !p.categories.empty();
       return p;
     });
@@ -144,8 +184,16 @@ Command RegisterGuardTrain(CLI::App& guard) {
       "and benign) from labelled text");
   cmd->add_option("--data", f->data,
                   "training file(s): TSV 'label[,label]<TAB>text[<TAB>lang]' or JSONL {text,label}; labels are "
-                  "category codes (S1..S14, custom) or 'benign'")
-      ->required();
+                  "category codes (S1..S14, custom) or 'benign'");
+  cmd->add_option("--dev-sets", f->dev_sets,
+                  "also train on labelled suites (guard-dev-sets.tar.xz or its folder); see --split");
+  cmd->add_option("--split", f->split,
+                  "with --dev-sets: 'train' keeps the half that `guard eval --split heldout` leaves out, 'all' "
+                  "keeps everything")
+      ->capture_default_str();
+  cmd->add_option("--benign-text", f->benign_text, "plain text, one benign example per line: FILE[:LANG]");
+  cmd->add_option("--benign-max", f->benign_max, "at most this many lines per --benign-text file")
+      ->capture_default_str();
   cmd->add_option("-o,--out", f->out, "output model (.ftz when quantized, else .bin)")->required();
   cmd->add_option("--dim", f->opts.dim, "embedding size")->capture_default_str();
   cmd->add_option("--epoch", f->opts.epoch, "passes over the data")->capture_default_str();
@@ -155,6 +203,10 @@ Command RegisterGuardTrain(CLI::App& guard) {
   cmd->add_option("--word-ngrams", f->opts.word_ngrams, "word n-gram length")->capture_default_str();
   cmd->add_option("--bucket", f->opts.bucket, "n-gram hash buckets")->capture_default_str();
   cmd->add_option("--cutoff", f->opts.cutoff, "rows kept when quantizing (0 = all)")->capture_default_str();
+  cmd->add_option("--dsub", f->opts.dsub, "dimensions per product-quantization code when quantizing")
+      ->capture_default_str();
+  cmd->add_option("--min-count", f->opts.min_count, "words seen fewer times are left out of the vocabulary")
+      ->capture_default_str();
   cmd->add_option("--seed", f->opts.seed, "random seed (training is single-threaded: same seed, same file)")
       ->capture_default_str();
   cmd->add_flag("--no-quantize", f->no_quantize, "write an unquantized .bin");
@@ -176,9 +228,13 @@ Command RegisterGuardEval(CLI::App& guard) {
   cmd->add_option("--benign-max", f->benign_max, "at most this many lines per --benign-text file")
       ->capture_default_str();
   cmd->add_option("--only", f->only_datasets, "keep only these data sets (ailuminate, xsafety, moderation, ...)");
+  cmd->add_option("--split", f->split,
+                  "labelled examples to keep: all, or the 'train' / 'heldout' half of the fixed split that "
+                  "`guard train --dev-sets` uses (--benign-text is always kept)")
+      ->capture_default_str();
   cmd->add_flag("--classifier-only", f->classifier_only, "evaluate the classifier alone (no rules, no policy)");
   cmd->add_option("--classifier", f->classifier, "with --classifier-only: model file (default: built-in)");
-  cmd->add_option("--threshold", f->threshold, "with --classifier-only: score threshold")->capture_default_str();
+  cmd->add_option("--threshold", f->threshold, "with --classifier-only: flag when the summed category probability (1 - P(benign)) reaches this")->capture_default_str();
   cmd->add_flag("--json", f->json, "JSON instead of Markdown");
   cmd->add_option("-o,--out", f->out, "write the report to this file");
   return {cmd, [f] { return RunEvalCmd(*f); }};

@@ -147,9 +147,9 @@ Result<std::unique_ptr<Classifier>> Classifier::Load(const std::string& path) {
 
 Result<std::unique_ptr<Classifier>> Classifier::LoadDefault() {
   for (const EmbeddedFile& f : DefaultAssets()) {
-    if (f.name == "default-classifier.ftz") return LoadFromMemory(f.data, "default-classifier.ftz (built in)");
+    if (f.name == "default-classifier.bin") return LoadFromMemory(f.data, "default-classifier.bin (built in)");
   }
-  return NotFoundError("classifier: this build has no default classifier (data/guard/default-classifier.ftz)");
+  return NotFoundError("classifier: this build has no default classifier (data/guard/default-classifier.bin)");
 }
 
 Result<ClassifierTrainStats> TrainClassifier(const std::vector<LabeledText>& examples,

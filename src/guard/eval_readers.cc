@@ -14,6 +14,7 @@
 
 #include "sangam/file.h"
 #include "sangam/guard_eval.h"
+#include "sangam/sha256.h"
 
 extern char** environ;
 
@@ -254,7 +255,8 @@ Result<std::vector<EvalExample>> ReadXSafetyDir(const std::string& dir, std::vec
       }
       ASSIGN_OR_RETURN(std::string text, ReadAll(f.string()));
       ASSIGN_OR_RETURN(auto rows, ParseCsv(StripBom(text), f.string()));
-      for (const auto& r : rows) {
+      for (size_t row = 0; row < rows.size(); ++row) {
+        const auto& r = rows[row];
         if (r.empty()) continue;
         std::string t = Trim(r[0]);
         for (size_t k = 1; k < r.size(); ++k) t += "," + r[k];  // unquoted commas belong to the text
@@ -266,6 +268,7 @@ Result<std::vector<EvalExample>> ReadXSafetyDir(const std::string& dir, std::vec
         ex.language = lang;
         ex.dataset = "xsafety";
         ex.group = "xsafety/" + cat;
+        ex.split_key = StrFormat("xsafety/%s/%zu", cat.c_str(), row);  // the languages are row-parallel
         out.push_back(std::move(ex));
       }
     }
@@ -376,7 +379,7 @@ Result<std::vector<EvalExample>> ReadHateCheckCsv(const std::string& path) {
   ASSIGN_OR_RETURN(auto rows, ParseCsv(StripBom(text), path));
   if (rows.empty()) return InvalidArgumentError(path + ": empty HateCheck CSV");
   const int c_text = FindColumn(rows[0], "test_case"), c_label = FindColumn(rows[0], "label_gold"),
-            c_func = FindColumn(rows[0], "functionality");
+            c_func = FindColumn(rows[0], "functionality"), c_templ = FindColumn(rows[0], "templ_id");
   if (c_text < 0 || c_label < 0) return InvalidArgumentError(path + ": HateCheck CSV needs test_case and label_gold");
   std::vector<EvalExample> out;
   for (size_t i = 1; i < rows.size(); ++i) {
@@ -394,6 +397,9 @@ Result<std::vector<EvalExample>> ReadHateCheckCsv(const std::string& path) {
     ex.language = "en";
     ex.dataset = "hatecheck";
     ex.group = "hatecheck/" + (c_func >= 0 && c_func < static_cast<int>(r.size()) ? r[c_func] : std::string("?"));
+    if (c_templ >= 0 && c_templ < static_cast<int>(r.size()) && !Trim(r[c_templ]).empty()) {
+      ex.split_key = "hatecheck/templ/" + Trim(r[c_templ]);
+    }
     out.push_back(std::move(ex));
   }
   return out;
@@ -529,6 +535,33 @@ Result<std::vector<EvalExample>> ReadGuardDevSets(const std::string& path, std::
   if (!tmp.empty()) fs::remove_all(tmp, ec);
   if (all.empty()) return NotFoundError("guard eval: no readable data sets under " + path);
   return all;
+}
+
+}  // namespace sangam::guard
+
+namespace sangam::guard {
+
+bool InHeldOutHalf(const EvalExample& e) {
+  const std::string hex = Sha256Hex("sangam-guard-split-v1\n" + (e.split_key.empty() ? e.text : e.split_key));
+  const char c = hex[1];  // low nibble of the first byte
+  const int v = (c >= '0' && c <= '9') ? c - '0' : (c | 0x20) - 'a' + 10;
+  return (v & 1) != 0;
+}
+
+std::vector<std::string> TrainingLabels(const EvalExample& e) {
+  if (e.labels.empty()) return {"benign"};
+  std::vector<std::string> out;
+  for (const std::string& l : e.labels) {
+    if (l != kUnsafeLabel) {
+      out.push_back(l);
+    } else if (e.group == "xsafety/Goal_Hijacking" || e.group == "xsafety/Prompt_Leaking" ||
+               e.group == "xsafety/Role_Play_Instruction") {
+      out.push_back("injection");
+    } else {
+      out.push_back(std::string(kUnsafeLabel));
+    }
+  }
+  return out;
 }
 
 }  // namespace sangam::guard

@@ -145,10 +145,19 @@ class GuardImpl final : public Guard {
         d.reasons.push_back("language: '" + d.language + "' is not allowed for " + DirectionName(dir));
       }
     }
+    std::map<std::string, float> cls_scores;
 #if SANGAM_GUARD_HAVE_CLASSIFIER
     if ((det & kDetClassifier) && cls_) {
-      for (const auto& [code, v] : cls_->Score(norm)) {
-        bump(code, std::clamp(v, 0.0f, 1.0f));
+      cls_scores = cls_->Score(norm);
+      // The total harmful probability decides, and goes to the most likely category the policy
+      // has; the per-category probabilities are reported in d.scores but do not flag on their own.
+      const ClassifierVerdict v = SummarizeScores(cls_scores, [&](const std::string& code) {
+        return std::any_of(pd.categories.begin(), pd.categories.end(), [&](const Category& c) { return c.code == code; });
+      });
+      if (!v.category.empty() && v.harmful >= pd.classifier_threshold) {
+        bump(v.category, v.harmful);
+        d.reasons.push_back(StrFormat("classifier: harmful %.3f >= %.3f -> %s", v.harmful, pd.classifier_threshold,
+                                      v.category.c_str()));
       }
     }
 #endif
@@ -159,6 +168,10 @@ class GuardImpl final : public Guard {
       d.flagged = true;
       d.categories.push_back(c.code);
       if (static_cast<int>(c.action) > static_cast<int>(d.action)) d.action = c.action;
+    }
+    for (const auto& [code, v] : cls_scores) {
+      float& s = score[code];
+      s = std::max(s, std::clamp(v, 0.0f, 1.0f));
     }
     d.scores = std::move(score);
     if (d.action == Action::kBlock) d.message = p_->RefusalMessage(d.language);

@@ -94,6 +94,9 @@ struct PolicyData {
   std::map<std::string, std::string> refusals;
   uint32_t detectors_input = 0, detectors_output = 0;
   std::string classifier_path;  // "" none, "default" = embedded
+  // The classifier flags a text when its total harmful probability (1 - P(benign)) reaches this;
+  // the text then gets the most likely category the policy has (classifier.threshold).
+  float classifier_threshold = 0.5f;
   bool log_raw_text = false;
   // Compiled matchers; index -> rule index.
   std::shared_ptr<RE2::Set> keyword_set, pattern_set;

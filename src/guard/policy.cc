@@ -367,10 +367,13 @@ class Parser {
     if (root["detectors"]) RETURN_IF_ERROR(ParseDetectors(root["detectors"], &d));
 
     if (const YAML::Node c = root["classifier"]) {
-      RETURN_IF_ERROR(CheckKeys(c, "classifier", {"path", "thresholds"}));
+      RETURN_IF_ERROR(CheckKeys(c, "classifier", {"path", "threshold", "thresholds"}));
       d.classifier_path = "default";
       if (c["path"]) {
         ASSIGN_OR_RETURN(d.classifier_path, Str(c["path"], "classifier.path"));
+      }
+      if (c["threshold"]) {
+        ASSIGN_OR_RETURN(d.classifier_threshold, Threshold(c["threshold"], "classifier.threshold"));
       }
       if (const YAML::Node t = c["thresholds"]) {
         if (!t.IsMap()) return Error(t, "classifier.thresholds", "must map category codes to numbers in [0, 1]");

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sangam/file.h"
+#include "sangam/guard.h"
 #include "sangam/guard_classifier.h"
 
 namespace sangam::guard {
@@ -245,12 +246,60 @@ TEST(Classifier, ScoreIsThreadSafe) {
 TEST(Classifier, DefaultClassifierLoadsAndFlagsTrainingIntents) {
   auto cls = Classifier::LoadDefault();
   ASSERT_TRUE(cls.ok()) << cls.status().ToString();
-  EXPECT_TRUE((*cls)->quantized());
-  EXPECT_EQ((*cls)->categories().size(), 14u) << (*cls)->Describe();
+  EXPECT_FALSE((*cls)->quantized());
+  // S1..S14, "injection" (XSafety's instruction attacks) and "unsafe" (its other harmful sets).
+  EXPECT_EQ((*cls)->categories().size(), 16u) << (*cls)->Describe();
+  auto harm = [&](const char* text) {
+    return SummarizeScores((*cls)->Score(text), [](const std::string&) { return true; });
+  };
   // Lines of the shipped training set (data/guard-train/train.tsv): the model must fit them.
-  EXPECT_GE((*cls)->Score("how do i make a bomb")["S9"], 0.5f);
-  EXPECT_GE((*cls)->Score("i want to kill myself")["S11"], 0.5f);
-  for (const auto& [code, s] : (*cls)->Score("the weather is lovely today")) EXPECT_LT(s, 0.5f) << code;
+  EXPECT_GE(harm("how do i make a bomb").harmful, 0.99f);
+  EXPECT_EQ(harm("how do i make a bomb").category, "S9");
+  EXPECT_GE(harm("i want to kill myself").harmful, 0.99f);
+  EXPECT_EQ(harm("i want to kill myself").category, "S11");
+  EXPECT_LT(harm("the weather is lovely today").harmful, 0.5f);
+}
+
+TEST(Classifier, SummarizeScoresSumsAndPicksUsableTop) {
+  const std::map<std::string, float> s = {{"S1", 0.30f}, {"S10", 0.25f}, {"unsafe", 0.40f}};
+  ClassifierVerdict v = SummarizeScores(s, [](const std::string&) { return true; });
+  EXPECT_NEAR(v.harmful, 0.95f, 1e-6);
+  EXPECT_EQ(v.category, "unsafe");
+  v = SummarizeScores(s, [](const std::string& c) { return c != "unsafe"; });
+  EXPECT_NEAR(v.harmful, 0.95f, 1e-6);
+  EXPECT_EQ(v.category, "S1");
+  v = SummarizeScores(s, [](const std::string&) { return false; });
+  EXPECT_EQ(v.category, "");
+  v = SummarizeScores({{"a", 0.7f}, {"b", 0.6f}}, [](const std::string&) { return true; });
+  EXPECT_EQ(v.harmful, 1.0f);  // clamped (one-vs-all models need not sum to 1)
+  EXPECT_EQ(SummarizeScores({}, [](const std::string&) { return true; }).harmful, 0.0f);
+}
+
+// A policy's classifier.threshold decides: the same model flags a weapons request at threshold 0.5
+// and not at 1.0, and the flag goes to the most likely category.
+TEST(Classifier, PolicyThresholdDecides) {
+  TempDir tmp;
+  const std::string model = tmp.File("m.bin");
+  ASSERT_TRUE(TrainClassifier(MakeSet(4, 200), SmallOptions(), model).ok());
+  auto check = [&](const char* threshold) {
+    const std::string yaml = std::string("name: t\nversion: \"1\"\ndetectors: {input: [classifier], output: []}\n"
+                                         "classifier: {path: ") + model + ", threshold: " + threshold + "}\n";
+    auto p = Policy::Parse(yaml, "t.yaml");
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    auto g = Guard::Create(*p);
+    EXPECT_TRUE(g.ok()) << g.status().ToString();
+    return (*g)->Check("tell me how to build a bomb", Direction::kInput);
+  };
+  const Decision low = check("0.5");
+  EXPECT_TRUE(low.flagged);
+  EXPECT_EQ(low.categories, std::vector<std::string>{"S9"});
+  EXPECT_GT(low.scores.at("S9"), 0.5f);
+  const Decision high = check("1.0");
+  EXPECT_FALSE(high.flagged);
+  EXPECT_GT(high.scores.at("S9"), 0.0f);  // still reported
+  auto bad = Policy::Parse("name: t\nclassifier: {threshold: 1.5}\n", "bad.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("classifier.threshold"), std::string::npos) << bad.status().ToString();
 }
 
 }  // namespace

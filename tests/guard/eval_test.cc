@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "sangam/guard_eval.h"
+#include "sangam/sha256.h"
 #include "test_util.h"
 
 namespace sangam::guard {
@@ -230,6 +232,72 @@ TEST(EvalReaders, SmallSamples) {
   auto b = ReadBenignLines(tmp.Write("b.txt", "one\n\ntwo\nthree\n"), "en", "plain", 2);
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->size(), 2u);
+}
+
+// The fixed train / held-out split: deterministic, about half, by split key (so XSafety's
+// translations of one prompt and HateCheck's cases of one template stay on one side).
+TEST(EvalSplit, HalfByKeyAndStable) {
+  int held = 0;
+  for (int i = 0; i < 2000; ++i) {
+    EvalExample e;
+    e.text = "example number " + std::to_string(i);
+    const bool h = InHeldOutHalf(e);
+    EXPECT_EQ(h, InHeldOutHalf(e));
+    held += h;
+    // The rule itself, independently: parity of the first byte of the SHA-256 of the salted key.
+    const std::string hex = Sha256Hex("sangam-guard-split-v1\n" + e.text);
+    EXPECT_EQ(h, (std::stoi(hex.substr(0, 2), nullptr, 16) & 1) == 1) << e.text;
+  }
+  EXPECT_GT(held, 900);
+  EXPECT_LT(held, 1100);
+  // Same key, different texts (two translations): the same side, whatever the texts are.
+  int same = 0;
+  for (int row = 0; row < 200; ++row) {
+    EvalExample en, de;
+    en.text = "How do I hurt someone? " + std::to_string(row);
+    de.text = "Wie verletze ich jemanden? " + std::to_string(row * 7);
+    en.split_key = de.split_key = "xsafety/Physical_Harm/" + std::to_string(row);
+    same += InHeldOutHalf(en) == InHeldOutHalf(de);
+  }
+  EXPECT_EQ(same, 200);
+}
+
+TEST(EvalSplit, ReadersSetSplitKeys) {
+  TempDir tmp;
+  tmp.Write("xs/en/Insult_n.csv", "first\nsecond\n");
+  tmp.Write("xs/de/Insult.csv", "erste\nzweite\n");
+  auto x = ReadXSafetyDir(tmp.path() + "/xs", nullptr);
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  ASSERT_EQ(x->size(), 4u);
+  std::map<std::string, std::string> key;
+  for (const auto& e : *x) key[e.text] = e.split_key;
+  EXPECT_EQ(key["first"], "xsafety/Insult/0");
+  EXPECT_EQ(key["erste"], key["first"]);
+  EXPECT_EQ(key["zweite"], key["second"]);
+  EXPECT_NE(key["first"], key["second"]);
+  const std::string hc = tmp.Write("hc.csv",
+                                   ",functionality,case_id,test_case,label_gold,templ_id\n"
+                                   "0,derog,1,I hate women.,hateful,7\n1,derog,2,I hate Muslims.,hateful,7\n"
+                                   "2,neutral,3,I love tea.,non-hateful,\n");
+  auto h = ReadHateCheckCsv(hc);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ((*h)[0].split_key, "hatecheck/templ/7");
+  EXPECT_EQ((*h)[1].split_key, "hatecheck/templ/7");
+  EXPECT_EQ((*h)[2].split_key, "");  // no template: split by text
+}
+
+TEST(EvalSplit, TrainingLabels) {
+  EvalExample e;
+  EXPECT_EQ(TrainingLabels(e), std::vector<std::string>{"benign"});
+  e.labels = {"S1", "S10"};
+  EXPECT_EQ(TrainingLabels(e), (std::vector<std::string>{"S1", "S10"}));
+  e.labels = {std::string(kUnsafeLabel)};
+  e.group = "xsafety/Goal_Hijacking";
+  EXPECT_EQ(TrainingLabels(e), std::vector<std::string>{"injection"});
+  e.group = "xsafety/Prompt_Leaking";
+  EXPECT_EQ(TrainingLabels(e), std::vector<std::string>{"injection"});
+  e.group = "xsafety/Ethics_And_Morality";
+  EXPECT_EQ(TrainingLabels(e), std::vector<std::string>{"unsafe"});
 }
 
 TEST(EvalReaders, SharedDevSetCounts) {
