@@ -73,4 +73,13 @@ struct JudgeOptions {
 Result<JudgeVerdict> RunJudge(const model::Model& model, ThreadPool& pool, std::string_view prompt,
                               const std::vector<JudgeCategory>& categories, const JudgeOptions& opts = {});
 
+struct Decision;
+
+// Folds a judge's verdict into a rules/classifier decision: an "unsafe" verdict flags the text;
+// its codes that are policy categories are added (policy order, no duplicates) with score 1, the
+// action becomes the most severe of the flagged categories' actions (block when the judge named no
+// category the policy has), and a block sets the policy's refusal for the decision's language.
+// Adds the reason "judge: unsafe S1,S10" or "judge: safe". A safe verdict never unflags.
+void MergeJudgeVerdict(const Policy& policy, const JudgeVerdict& verdict, Decision* decision);
+
 }  // namespace sangam::guard

@@ -181,4 +181,30 @@ Result<JudgeVerdict> RunJudge(const model::Model& model, ThreadPool& pool, std::
   return ParseJudgeReply(tok.Decode(out), categories);
 }
 
+void MergeJudgeVerdict(const Policy& policy, const JudgeVerdict& verdict, Decision* d) {
+  std::string codes;
+  for (const std::string& c : verdict.categories) codes += (codes.empty() ? "" : ",") + c;
+  d->reasons.push_back(verdict.unsafe ? "judge: unsafe " + (codes.empty() ? std::string("(no category)") : codes)
+                                      : std::string("judge: safe"));
+  if (!verdict.unsafe) return;
+  d->flagged = true;
+  bool named = false;
+  std::vector<std::string> cats;
+  for (const Category& c : policy.categories()) {
+    const bool by_judge = std::find(verdict.categories.begin(), verdict.categories.end(), c.code) != verdict.categories.end();
+    const bool before = std::find(d->categories.begin(), d->categories.end(), c.code) != d->categories.end();
+    if (by_judge) {
+      named = true;
+      d->scores[c.code] = 1.0f;
+    }
+    if (by_judge || before) {
+      cats.push_back(c.code);
+      if (static_cast<int>(c.action) > static_cast<int>(d->action)) d->action = c.action;
+    }
+  }
+  d->categories = std::move(cats);
+  if (!named) d->action = Action::kBlock;
+  if (d->action == Action::kBlock) d->message = policy.RefusalMessage(d->language);
+}
+
 }  // namespace sangam::guard

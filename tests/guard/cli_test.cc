@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -80,6 +82,36 @@ TEST(GuardCli, CheckJsonlAndStdin) {
   EXPECT_EQ(r.status, 1);
   r = Sangam("guard check");
   EXPECT_EQ(r.status, 1);
+  fs::remove_all(dir);
+}
+
+// --judge: the model's verdict is reported under "judge" (stories260K is no judge, so its reply is
+// either parsed or refused with a clear error, never a crash), and a missing judge file is an error.
+TEST(GuardCli, JudgeIsReported) {
+  SANGAM_REQUIRE_SHARED("data/models/stories260K.gguf");
+  const fs::path dir = fs::temp_directory_path() / ("sangam-guard-judge-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string policy = (dir / "p.yaml").string();
+  {
+    std::ofstream f(policy);
+    f << "name: judge-test\ncategories:\n  - {code: S1, name: violent_crimes, description: violence}\n"
+         "detectors: {input: [keywords], output: []}\n";
+  }
+  const std::string model = sangam::testing::SharedPath("data/models/stories260K.gguf");
+  RunResult r = Sangam("guard check --policy " + policy + " --judge " + model + " -t 1 --judge-max-tokens 6 "
+                       "'Lily went to the park.'");
+  ASSERT_EQ(r.status, 0);
+  ASSERT_EQ(r.lines.size(), 1u);
+  const nlohmann::json j = nlohmann::json::parse(r.lines[0]);
+  ASSERT_TRUE(j.contains("judge")) << r.lines[0];
+  if (j["judge"].contains("error")) {
+    EXPECT_NE(j["judge"]["error"].get<std::string>().find("cannot parse"), std::string::npos) << r.lines[0];
+    EXPECT_FALSE(j["flagged"].get<bool>());
+  } else {
+    EXPECT_EQ(j["flagged"].get<bool>(), j["judge"]["unsafe"].get<bool>()) << r.lines[0];
+  }
+  r = Sangam("guard check --judge " + (dir / "absent.gguf").string() + " hello");
+  EXPECT_NE(r.status, 0);
   fs::remove_all(dir);
 }
 

@@ -2,6 +2,7 @@
 // run on a tiny model (which is not a judge: it must return a verdict or a parse error).
 #include <gtest/gtest.h>
 
+#include "sangam/guard.h"
 #include "sangam/guard_judge.h"
 #include "sangam/model.h"
 #include "test_util.h"
@@ -92,6 +93,38 @@ TEST(Judge, RunsOnATinyModel) {
   if (!big.ok()) {
     EXPECT_NE(big.status().code(), StatusCode::kInternal) << big.status().ToString();
   }
+}
+
+TEST(Judge, MergeVerdictIntoDecision) {
+  auto policy = Policy::Default();
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  Decision d;
+  d.language = "hi";
+  MergeJudgeVerdict(**policy, JudgeVerdict{false, {}, "safe"}, &d);
+  EXPECT_FALSE(d.flagged);
+  EXPECT_EQ(d.reasons.back(), "judge: safe");
+  // S6 is "warn" in the default policy, S1 "block": the most severe wins; policy order kept.
+  d = Decision();
+  d.language = "hi";
+  d.flagged = true;
+  d.categories = {"pii"};
+  d.action = Action::kRedact;
+  MergeJudgeVerdict(**policy, JudgeVerdict{true, {"S6"}, "unsafe\nS6"}, &d);
+  EXPECT_TRUE(d.flagged);
+  EXPECT_EQ(d.categories, (std::vector<std::string>{"S6", "pii"}));
+  EXPECT_EQ(d.action, Action::kRedact);
+  EXPECT_EQ(d.scores["S6"], 1.0f);
+  MergeJudgeVerdict(**policy, JudgeVerdict{true, {"S1", "S6"}, "unsafe\nS1,S6"}, &d);
+  EXPECT_EQ(d.categories, (std::vector<std::string>{"S1", "S6", "pii"}));
+  EXPECT_EQ(d.action, Action::kBlock);
+  EXPECT_EQ(d.message, (*policy)->RefusalMessage("hi"));
+  EXPECT_EQ(d.reasons.back(), "judge: unsafe S1,S6");
+  // Unsafe with no category the policy has: still flagged and blocked.
+  d = Decision();
+  MergeJudgeVerdict(**policy, JudgeVerdict{true, {"X9"}, "unsafe\nX9"}, &d);
+  EXPECT_TRUE(d.flagged);
+  EXPECT_TRUE(d.categories.empty());
+  EXPECT_EQ(d.action, Action::kBlock);
 }
 
 }  // namespace
