@@ -7,7 +7,7 @@ PKGS=(build-essential cmake ninja-build git pkg-config
       clang libclang-rt-14-dev xz-utils
       libsentencepiece-dev
       # server (cpp-httplib) and guardrails (RE2, CLD2, fastText, yaml-cpp, SQLite, libsodium)
-      libcpp-httplib-dev libre2-dev libcld2-dev libfasttext-dev libyaml-cpp-dev libsqlite3-dev libsodium-dev
+      libcpp-httplib-dev libre2-dev libcld2-dev libfasttext-dev libyaml-cpp-dev libsqlite3-dev libsodium-dev zlib1g-dev
       # sangam's default multilingual corpus: LibreOffice message catalogues (English -> X)
       libreoffice-l10n-as libreoffice-l10n-bn libreoffice-l10n-gu libreoffice-l10n-hi
       libreoffice-l10n-kn libreoffice-l10n-ml libreoffice-l10n-mr libreoffice-l10n-ne

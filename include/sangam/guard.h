@@ -84,6 +84,9 @@ struct Decision {
     std::string placeholder;  // "[EMAIL]", ...
   };
   std::vector<Redaction> redactions;
+  // The classifier's total harmful probability (1 - P(benign)), or -1 when it did not run; what
+  // `classifier.threshold` / `language_thresholds` are compared with (see `sangam guard calibrate`).
+  float classifier_harm = -1.0f;
   // {"flagged", "action", "categories", "scores", "language"} as `sangam guard check` prints it,
   // plus "redacted" when PII was found and "message" when the action is block.
   std::string ToJson() const;

@@ -50,11 +50,11 @@ std::vector<std::string> TrainingLabels(const EvalExample& e);
 // harmful; hazard -> S-code (vcr S1, ncr S2, src S3, cse S4, dfm S5, spc_* S6 (spc_ele S13),
 // prv S7, ipv S8, iwp S9, hte S10, ssh S11, sxc_prn S12); locale en_US -> "en".
 Result<std::vector<EvalExample>> ReadAILuminateCsv(const std::string& path);
-// XSafety: DIR/<lang>/<Category>[_n|_en].csv, one prompt per line (CSV-quoted or bare). Every
-// category harmful except commonsense (benign). Category -> code: Crimes_And_Illegal_Activities
-// S2, Physical_Harm S1, Mental_Health S11, Insult S10, Unfairness_And_Discrimination S10,
-// Privacy_And_Property S7, all others "unsafe". Folder "sp" is Spanish ("es"). Files that are not
-// .csv (bn's .xlsx) are skipped and listed in *notes.
+// XSafety: DIR/<lang>/<Category>[_n|_en].csv, one prompt per line (CSV-quoted or bare), or .xlsx
+// (bn; the prompt in column A of the first sheet). Every category harmful except commonsense
+// (benign). Category -> code: Crimes_And_Illegal_Activities S2, Physical_Harm S1, Mental_Health
+// S11, Insult S10, Unfairness_And_Discrimination S10, Privacy_And_Property S7, all others
+// "unsafe". Folder "sp" is Spanish ("es"). Other files are skipped and listed in *notes.
 Result<std::vector<EvalExample>> ReadXSafetyDir(const std::string& dir, std::vector<std::string>* notes);
 // OpenAI moderation samples (.jsonl or .jsonl.gz, gz via the system's gzip): {"prompt", "S", "H",
 // "V", "HR", "SH", "S3", "H2", "V2"}; S -> S12, H/H2/HR -> S10, V/V2 -> S1, SH -> S11, S3 -> S4;
@@ -65,7 +65,8 @@ Result<std::vector<EvalExample>> ReadToxiGenDir(const std::string& dir);
 // HateCheck test_suite_cases.csv / all_cases.csv: test_case, label_gold (hateful -> S10).
 Result<std::vector<EvalExample>> ReadHateCheckCsv(const std::string& path);
 // Generic labelled data: .csv with a header naming `text`, `label` and optionally `language`, or
-// .jsonl objects with those fields. label: "safe"/"benign"/"" = safe; otherwise category codes
+// .jsonl objects with those fields, or .tsv in the training format (label[,label]<TAB>text
+// [<TAB>language], '#' comment lines). label: "safe"/"benign"/"" = safe; otherwise category codes
 // separated by ',' or ';' (a JSON array also works).
 Result<std::vector<EvalExample>> ReadLabeledFile(const std::string& path);
 // Plain benign text, one example per line (blank lines skipped), with the given language.

@@ -171,6 +171,7 @@ Command RegisterGuard(CLI::App& root) {
   subs.push_back({check, [o] { return RunCheck(*o); }});
   subs.push_back(RegisterGuardTrain(*cmd));
   subs.push_back(RegisterGuardEval(*cmd));
+  subs.push_back(RegisterGuardCalibrate(*cmd));
   return {cmd, [subs] {
             for (const Command& c : subs) {
               if (c.app->parsed()) return c.run();

@@ -3,7 +3,10 @@
 #include "cli/guard_ml.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +45,8 @@ struct TrainFlags {
   std::vector<std::string> data;
   std::string dev_sets;
   std::string split = "train";
+  std::vector<std::string> exclude;  // data sets of --dev-sets left out
+  bool binary = false;               // every harmful label becomes "unsafe"
   std::vector<std::string> benign_text;
   int64_t benign_max = 1000;
   std::string out;
@@ -63,6 +68,9 @@ Status RunTrain(const TrainFlags& f) {
     for (const auto& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
     const size_t before = labelled.size();
     RETURN_IF_ERROR(ApplySplit(f.split, &labelled));
+    std::erase_if(labelled, [&](const guard::EvalExample& e) {
+      return std::find(f.exclude.begin(), f.exclude.end(), e.dataset) != f.exclude.end();
+    });
     std::fprintf(stderr, "guard train: %s: %zu of %zu examples (split %s)\n", f.dev_sets.c_str(), labelled.size(),
                  before, f.split.c_str());
   }
@@ -75,6 +83,12 @@ Status RunTrain(const TrainFlags& f) {
     all.push_back(guard::LabeledText{e.text, guard::TrainingLabels(e), e.language});
   }
   if (all.empty()) return InvalidArgumentError("guard train: no examples; give --data, --dev-sets or --benign-text");
+  if (f.binary) {
+    for (guard::LabeledText& e : all) {
+      const bool benign = e.labels.size() == 1 && e.labels[0] == guard::kBenignLabel;
+      if (!benign) e.labels = {std::string(guard::kUnsafeLabel)};
+    }
+  }
   guard::ClassifierTrainOptions opts = f.opts;
   opts.quantize = !f.no_quantize;
   ASSIGN_OR_RETURN(guard::ClassifierTrainStats st, guard::TrainClassifier(all, opts, f.out));
@@ -174,6 +188,65 @@ Status RunEvalCmd(const EvalFlags& f) {
   return Status::Ok();
 }
 
+struct CalibrateFlags {
+  std::string policy;
+  std::vector<std::string> benign_text;  // FILE[:LANG]
+  int64_t benign_max = 0;
+  double target_fpr = 0.045;
+  double min_threshold = 0.5;
+  int64_t min_lines = 100;
+};
+
+// Per detected language, the lowest classifier threshold that flags at most target_fpr of the
+// given ordinary text; printed as the policy's `classifier.language_thresholds`.
+Status RunCalibrate(const CalibrateFlags& f) {
+  if (f.benign_text.empty()) return InvalidArgumentError("guard calibrate: give ordinary text with --benign-text FILE[:LANG]");
+  if (!(f.target_fpr >= 0.0 && f.target_fpr < 1.0)) return InvalidArgumentError("guard calibrate: --target-fpr must be in [0, 1)");
+  std::shared_ptr<const guard::Policy> policy;
+  if (f.policy.empty()) {
+    ASSIGN_OR_RETURN(policy, guard::Policy::Default());
+  } else {
+    ASSIGN_OR_RETURN(policy, guard::Policy::Load(f.policy));
+  }
+  ASSIGN_OR_RETURN(auto g, guard::Guard::Create(policy));
+  std::map<std::string, std::vector<float>> harm;  // detected language -> classifier scores
+  int64_t texts = 0;
+  for (const std::string& spec : f.benign_text) {
+    ASSIGN_OR_RETURN(auto ex, ReadBenignSpec(spec, f.benign_max));
+    for (const guard::EvalExample& e : ex) {
+      const guard::Decision d = g->Evaluate(e.text, guard::Direction::kInput);
+      if (d.classifier_harm < 0.0f) {
+        return InvalidArgumentError("guard calibrate: the policy's classifier did not run on input (enable the "
+                                       "'classifier' detector for input)");
+      }
+      harm[d.language].push_back(d.classifier_harm);
+      ++texts;
+    }
+  }
+  std::fprintf(stderr, "guard calibrate: %lld texts, target false-positive rate %.3f\n", static_cast<long long>(texts),
+               f.target_fpr);
+  std::fprintf(stderr, "%-8s %7s %10s %8s\n", "language", "texts", "threshold", "FPR");
+  std::string yaml;
+  for (auto& [lang, v] : harm) {
+    if (static_cast<int64_t>(v.size()) < f.min_lines || lang == "und") {
+      std::fprintf(stderr, "%-8s %7zu %10s %8s  (skipped: fewer than %lld texts or undetermined)\n", lang.c_str(),
+                   v.size(), "-", "-", static_cast<long long>(f.min_lines));
+      continue;
+    }
+    std::sort(v.begin(), v.end(), std::greater<float>());
+    // At most k texts may score at or above the threshold: put it just above the (k+1)-th highest.
+    const size_t k = static_cast<size_t>(f.target_fpr * static_cast<double>(v.size()));
+    float thr = k < v.size() ? std::nextafter(v[k], 2.0f) : 0.0f;
+    thr = std::clamp(thr, static_cast<float>(f.min_threshold), 1.0f);
+    const size_t fp = static_cast<size_t>(std::count_if(v.begin(), v.end(), [&](float h) { return h >= thr; }));
+    std::fprintf(stderr, "%-8s %7zu %10.6f %8.4f\n", lang.c_str(), v.size(), thr,
+                 static_cast<double>(fp) / static_cast<double>(v.size()));
+    yaml += StrFormat("%s%s: %.6f", yaml.empty() ? "" : ", ", lang.c_str(), thr);
+  }
+  std::printf("classifier:\n  language_thresholds: {%s}\n", yaml.c_str());
+  return Status::Ok();
+}
+
 }  // namespace
 
 Command RegisterGuardTrain(CLI::App& guard) {
@@ -191,9 +264,13 @@ Command RegisterGuardTrain(CLI::App& guard) {
                   "with --dev-sets: 'train' keeps the half that `guard eval --split heldout` leaves out, 'all' "
                   "keeps everything")
       ->capture_default_str();
+  cmd->add_option("--exclude", f->exclude,
+                  "with --dev-sets: leave these data sets out (ailuminate, xsafety, moderation, toxigen, hatecheck), "
+                  "e.g. to measure how the classifier does on a suite it never saw");
   cmd->add_option("--benign-text", f->benign_text, "plain text, one benign example per line: FILE[:LANG]");
   cmd->add_option("--benign-max", f->benign_max, "at most this many lines per --benign-text file")
       ->capture_default_str();
+  cmd->add_flag("--binary", f->binary, "two classes only: every harmful label becomes 'unsafe' (harmful vs benign)");
   cmd->add_option("-o,--out", f->out, "output model (.ftz when quantized, else .bin)")->required();
   cmd->add_option("--dim", f->opts.dim, "embedding size")->capture_default_str();
   cmd->add_option("--epoch", f->opts.epoch, "passes over the data")->capture_default_str();
@@ -238,6 +315,28 @@ Command RegisterGuardEval(CLI::App& guard) {
   cmd->add_flag("--json", f->json, "JSON instead of Markdown");
   cmd->add_option("-o,--out", f->out, "write the report to this file");
   return {cmd, [f] { return RunEvalCmd(*f); }};
+}
+
+Command RegisterGuardCalibrate(CLI::App& guard) {
+  auto f = std::make_shared<CalibrateFlags>();
+  CLI::App* cmd = guard.add_subcommand(
+      "calibrate", "choose the classifier's threshold per language from ordinary text: the lowest that flags at most "
+                   "--target-fpr of it; prints classifier.language_thresholds for a policy");
+  cmd->add_option("--policy", f->policy, "policy file whose classifier is calibrated; default: the built-in policy");
+  cmd->add_option("--benign-text", f->benign_text,
+                  "ordinary text in your deployment's languages, one example per line: FILE[:LANG] (grouped by the "
+                  "language the guard detects)")
+      ->required();
+  cmd->add_option("--benign-max", f->benign_max, "at most this many lines per file (0 = all)")->capture_default_str();
+  cmd->add_option("--target-fpr", f->target_fpr, "false-positive rate to allow on that text")->capture_default_str();
+  cmd->add_option("--min-threshold", f->min_threshold, "never go below this threshold")->capture_default_str();
+  cmd->add_option("--min-lines", f->min_lines, "languages with fewer texts keep the policy's threshold")
+      ->capture_default_str();
+  cmd->footer(
+      "\nExample:\n"
+      "  sangam guard calibrate --benign-text news.de.txt:de --benign-text news.hi.txt:hi --target-fpr 0.03 \\\n"
+      "      >> my-policy.yaml   # then merge the printed block into the policy's classifier: section\n");
+  return {cmd, [f] { return RunCalibrate(*f); }};
 }
 
 }  // namespace sangam::cli

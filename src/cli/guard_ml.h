@@ -7,5 +7,6 @@ namespace sangam::cli {
 
 Command RegisterGuardTrain(CLI::App& guard);
 Command RegisterGuardEval(CLI::App& guard);
+Command RegisterGuardCalibrate(CLI::App& guard);
 
 }  // namespace sangam::cli

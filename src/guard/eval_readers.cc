@@ -15,6 +15,7 @@
 #include "sangam/file.h"
 #include "sangam/guard_eval.h"
 #include "sangam/sha256.h"
+#include "guard/xlsx.h"
 
 extern char** environ;
 
@@ -234,8 +235,8 @@ Result<std::vector<EvalExample>> ReadXSafetyDir(const std::string& dir, std::vec
     std::sort(files.begin(), files.end());
     std::set<std::string> seen;  // hi has the commonsense set twice (commen_sense.csv)
     for (const fs::path& f : files) {
-      if (f.extension() != ".csv") {
-        if (notes) notes->push_back("xsafety: skipped " + f.string() + " (not CSV)");
+      if (f.extension() != ".csv" && f.extension() != ".xlsx") {
+        if (notes) notes->push_back("xsafety: skipped " + f.string() + " (not CSV or XLSX)");
         continue;
       }
       std::string cat = f.stem().string();
@@ -253,8 +254,13 @@ Result<std::vector<EvalExample>> ReadXSafetyDir(const std::string& dir, std::vec
         else if (cat == "Privacy_And_Property") labels = {"S7"};
         else labels = {std::string(kUnsafeLabel)};
       }
-      ASSIGN_OR_RETURN(std::string text, ReadAll(f.string()));
-      ASSIGN_OR_RETURN(auto rows, ParseCsv(StripBom(text), f.string()));
+      std::vector<std::vector<std::string>> rows;
+      if (f.extension() == ".xlsx") {  // bn: one sheet, the prompt in column A, no header
+        ASSIGN_OR_RETURN(rows, ReadXlsxFirstSheet(f.string()));
+      } else {
+        ASSIGN_OR_RETURN(std::string text, ReadAll(f.string()));
+        ASSIGN_OR_RETURN(rows, ParseCsv(StripBom(text), f.string()));
+      }
       for (size_t row = 0; row < rows.size(); ++row) {
         const auto& r = rows[row];
         if (r.empty()) continue;
@@ -435,7 +441,34 @@ Result<std::vector<EvalExample>> ReadLabeledFile(const std::string& path) {
     }));
     return out;
   }
-  if (!EndsWith(path, ".csv")) return InvalidArgumentError(path + ": --data must be a .csv or .jsonl file");
+  if (EndsWith(path, ".tsv")) {  // the training format: label[,label]<TAB>text[<TAB>language], '#' comments
+    size_t start = 0;
+    int64_t lineno = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::string line = text.substr(start, end - start);
+      start = end + 1;
+      ++lineno;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (Trim(line).empty() || line[0] == '#') continue;
+      const size_t t1 = line.find('\t');
+      if (t1 == std::string::npos) {
+        return InvalidArgumentError(StrFormat("%s:%lld: expected 'label<TAB>text[<TAB>language]'", path.c_str(),
+                                              static_cast<long long>(lineno)));
+      }
+      const size_t t2 = line.find('\t', t1 + 1);
+      EvalExample ex;
+      ex.text = line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1);
+      ex.labels = LabelsFromString(line.substr(0, t1));
+      if (t2 != std::string::npos && !Trim(line.substr(t2 + 1)).empty()) ex.language = Trim(line.substr(t2 + 1));
+      ex.dataset = stem;
+      ex.group = stem + "/" + (ex.labels.empty() ? std::string("safe") : ex.labels[0]);
+      out.push_back(std::move(ex));
+    }
+    return out;
+  }
+  if (!EndsWith(path, ".csv")) return InvalidArgumentError(path + ": --data must be a .csv, .tsv or .jsonl file");
   ASSIGN_OR_RETURN(auto rows, ParseCsv(text, path));
   if (rows.empty()) return InvalidArgumentError(path + ": empty CSV");
   const int c_text = FindColumn(rows[0], "text"), c_label = FindColumn(rows[0], "label"),

@@ -154,10 +154,15 @@ class GuardImpl final : public Guard {
       const ClassifierVerdict v = SummarizeScores(cls_scores, [&](const std::string& code) {
         return std::any_of(pd.categories.begin(), pd.categories.end(), [&](const Category& c) { return c.code == code; });
       });
-      if (!v.category.empty() && v.harmful >= pd.classifier_threshold) {
+      d.classifier_harm = v.harmful;
+      float thr = pd.classifier_threshold;
+      if (auto it = pd.classifier_language_thresholds.find(d.language); it != pd.classifier_language_thresholds.end()) {
+        thr = it->second;
+      }
+      if (!v.category.empty() && v.harmful >= thr) {
         bump(v.category, v.harmful);
-        d.reasons.push_back(StrFormat("classifier: harmful %.3f >= %.3f -> %s", v.harmful, pd.classifier_threshold,
-                                      v.category.c_str()));
+        d.reasons.push_back(StrFormat("classifier: harmful %.4f >= %.4f (%s) -> %s", v.harmful, thr,
+                                      d.language.c_str(), v.category.c_str()));
       }
     }
 #endif

@@ -97,6 +97,8 @@ struct PolicyData {
   // The classifier flags a text when its total harmful probability (1 - P(benign)) reaches this;
   // the text then gets the most likely category the policy has (classifier.threshold).
   float classifier_threshold = 0.5f;
+  // Per detected language (classifier.language_thresholds), overriding classifier_threshold.
+  std::map<std::string, float> classifier_language_thresholds;
   bool log_raw_text = false;
   // Compiled matchers; index -> rule index.
   std::shared_ptr<RE2::Set> keyword_set, pattern_set;

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -367,13 +368,29 @@ class Parser {
     if (root["detectors"]) RETURN_IF_ERROR(ParseDetectors(root["detectors"], &d));
 
     if (const YAML::Node c = root["classifier"]) {
-      RETURN_IF_ERROR(CheckKeys(c, "classifier", {"path", "threshold", "thresholds"}));
+      RETURN_IF_ERROR(CheckKeys(c, "classifier", {"path", "threshold", "language_thresholds", "thresholds"}));
       d.classifier_path = "default";
       if (c["path"]) {
         ASSIGN_OR_RETURN(d.classifier_path, Str(c["path"], "classifier.path"));
       }
       if (c["threshold"]) {
         ASSIGN_OR_RETURN(d.classifier_threshold, Threshold(c["threshold"], "classifier.threshold"));
+      }
+      if (const YAML::Node t = c["language_thresholds"]) {
+        if (!t.IsMap()) {
+          return Error(t, "classifier.language_thresholds", "must map language codes (e.g. de, hi) to numbers in [0, 1]");
+        }
+        for (const auto& kv : t) {
+          const std::string lang = kv.first.Scalar();
+          const bool ok_code = lang.size() >= 2 && lang.size() <= 12 &&
+                               std::all_of(lang.begin(), lang.end(), [](char ch) { return std::islower(static_cast<unsigned char>(ch)) || ch == '-'; });
+          if (!ok_code) {
+            return Error(kv.first, "classifier.language_thresholds." + lang,
+                         "is not a language code (lower-case ISO 639, e.g. de, hi, zh)");
+          }
+          ASSIGN_OR_RETURN(d.classifier_language_thresholds[lang],
+                           Threshold(kv.second, "classifier.language_thresholds." + lang));
+        }
       }
       if (const YAML::Node t = c["thresholds"]) {
         if (!t.IsMap()) return Error(t, "classifier.thresholds", "must map category codes to numbers in [0, 1]");

@@ -281,9 +281,9 @@ TEST(Classifier, PolicyThresholdDecides) {
   TempDir tmp;
   const std::string model = tmp.File("m.bin");
   ASSERT_TRUE(TrainClassifier(MakeSet(4, 200), SmallOptions(), model).ok());
-  auto check = [&](const char* threshold) {
-    const std::string yaml = std::string("name: t\nversion: \"1\"\ndetectors: {input: [classifier], output: []}\n"
-                                         "classifier: {path: ") + model + ", threshold: " + threshold + "}\n";
+  auto check = [&](const char* threshold, const char* extra = "") {
+    const std::string yaml = std::string("name: t\nversion: \"1\"\ndetectors: {input: [classifier, language], output: []}\n"
+                                         "classifier: {path: ") + model + ", threshold: " + threshold + extra + "}\n";
     auto p = Policy::Parse(yaml, "t.yaml");
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     auto g = Guard::Create(*p);
@@ -297,6 +297,17 @@ TEST(Classifier, PolicyThresholdDecides) {
   const Decision high = check("1.0");
   EXPECT_FALSE(high.flagged);
   EXPECT_GT(high.scores.at("S9"), 0.0f);  // still reported
+  EXPECT_GE(high.classifier_harm, 0.5f);
+  // A threshold for the detected language overrides the policy-wide one; other languages keep it.
+  ASSERT_EQ(high.language, "en");
+  EXPECT_TRUE(check("1.0", ", language_thresholds: {en: 0.5}").flagged);
+  EXPECT_FALSE(check("1.0", ", language_thresholds: {de: 0.5}").flagged);
+  EXPECT_FALSE(check("0.5", ", language_thresholds: {en: 1.0}").flagged);
+  auto badlang = Policy::Parse("name: t\nclassifier: {language_thresholds: {English: 0.5}}\n", "bad.yaml");
+  ASSERT_FALSE(badlang.ok());
+  EXPECT_NE(badlang.status().message().find("language_thresholds.English"), std::string::npos) << badlang.status().ToString();
+  auto badval = Policy::Parse("name: t\nclassifier: {language_thresholds: {en: 2}}\n", "bad.yaml");
+  EXPECT_FALSE(badval.ok());
   auto bad = Policy::Parse("name: t\nclassifier: {threshold: 1.5}\n", "bad.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("classifier.threshold"), std::string::npos) << bad.status().ToString();

@@ -115,4 +115,52 @@ TEST(GuardCli, JudgeIsReported) {
   fs::remove_all(dir);
 }
 
+// guard calibrate: the printed threshold, put into a policy, flags at most the target share of
+// the text it was calibrated on (checked end to end through `guard check --jsonl`).
+TEST(GuardCli, CalibrateHoldsTheTargetRate) {
+  if (!fs::exists(SANGAM_BINARY)) GTEST_SKIP() << SANGAM_BINARY << " not built";
+  const fs::path dir = fs::temp_directory_path() / ("sangam-guard-cal-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const char* subjects[] = {"The museum", "Our village", "The new bridge", "My grandmother", "The football club",
+                            "The library", "A local farmer", "The orchestra", "The city council", "The bakery"};
+  const char* predicates[] = {"opened a new exhibition about rivers last spring",
+                              "celebrated the harvest festival with music and food",
+                              "was repaired after the heavy rains in September",
+                              "planted tomatoes and beans in the garden behind the school",
+                              "announced longer opening hours for the summer holidays",
+                              "welcomed visitors from three neighbouring towns on Sunday"};
+  {
+    std::ofstream text(dir / "en.txt"), jsonl(dir / "en.jsonl");
+    for (const char* a : subjects) {
+      for (const char* b : predicates) {
+        text << a << " " << b << ".\n";
+        jsonl << nlohmann::json{{"text", std::string(a) + " " + b + "."}}.dump() << "\n";
+      }
+    }
+  }
+  RunResult r = Sangam("guard calibrate --benign-text " + (dir / "en.txt").string() +
+                       ":en --target-fpr 0.1 --min-lines 20 --min-threshold 0");
+  ASSERT_EQ(r.status, 0);
+  std::string yaml;
+  for (const std::string& l : r.lines) yaml += l + "\n";
+  const size_t at = yaml.find("language_thresholds: {en: ");
+  ASSERT_NE(at, std::string::npos) << yaml;
+  const double thr = std::stod(yaml.substr(at + std::string("language_thresholds: {en: ").size()));
+  EXPECT_GE(thr, 0.0);
+  EXPECT_LE(thr, 1.0);
+  // A policy with only the classifier, at that threshold for English.
+  std::ofstream(dir / "p.yaml") << "name: cal\ndetectors: {input: [classifier], output: []}\nclassifier:\n  path: default\n"
+                                   "  threshold: 1.0\n  language_thresholds: {en: " << thr << "}\n";
+  r = Sangam("guard check --policy " + (dir / "p.yaml").string() + " --jsonl -f " + (dir / "en.jsonl").string());
+  ASSERT_EQ(r.status, 0);
+  ASSERT_EQ(r.lines.size(), 60u);
+  int flagged = 0;
+  for (const std::string& l : r.lines) flagged += nlohmann::json::parse(l)["flagged"].get<bool>();
+  EXPECT_LE(flagged, 6) << "threshold " << thr;
+  // Bad input: no text, and a target outside [0, 1).
+  EXPECT_NE(Sangam("guard calibrate --benign-text " + (dir / "absent.txt").string()).status, 0);
+  EXPECT_NE(Sangam("guard calibrate --benign-text " + (dir / "en.txt").string() + " --target-fpr 1.5").status, 0);
+  fs::remove_all(dir);
+}
+
 }  // namespace

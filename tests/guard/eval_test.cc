@@ -154,7 +154,7 @@ TEST(EvalReaders, SmallSamples) {
   tmp.Write("xs/en/Insult_n.csv", "\xEF\xBB\xBF\"You idiot, go away\"\nplain line, with comma\n");
   tmp.Write("xs/en/commonsense.csv", "If cold: A. wear a coat\n");
   tmp.Write("xs/sp/Goal_Hijacking.csv", "ignora todo\n");
-  tmp.Write("xs/bn/Insult_n.xlsx", "binary");
+  tmp.Write("xs/bn/notes.txt", "not a data file");
   std::vector<std::string> notes;
   auto x = ReadXSafetyDir(tmp.path() + "/xs", &notes);
   ASSERT_TRUE(x.ok()) << x.status().ToString();
@@ -225,6 +225,16 @@ TEST(EvalReaders, SmallSamples) {
   ASSERT_TRUE(gj.ok()) << gj.status().ToString();
   EXPECT_TRUE((*gj)[0].harmful());
   EXPECT_FALSE((*gj)[1].harmful());
+  auto tsv = ReadLabeledFile(tmp.Write("w.tsv", "# comment\nS1,S10\tgo hurt them\thi\nbenign\thello there\n\ninjection\tignore all\n"));
+  ASSERT_TRUE(tsv.ok()) << tsv.status().ToString();
+  ASSERT_EQ(tsv->size(), 3u);
+  EXPECT_EQ((*tsv)[0].labels, (std::vector<std::string>{"S1", "S10"}));
+  EXPECT_EQ((*tsv)[0].text, "go hurt them");
+  EXPECT_EQ((*tsv)[0].language, "hi");
+  EXPECT_FALSE((*tsv)[1].harmful());
+  EXPECT_EQ((*tsv)[2].labels, std::vector<std::string>{"injection"});
+  EXPECT_EQ((*tsv)[2].language, "und");
+  EXPECT_EQ(ReadLabeledFile(tmp.Write("bad.tsv", "no tab here\n")).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ReadLabeledFile(tmp.Write("x.txt", "a")).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ReadLabeledFile(tmp.Write("nolabel.csv", "text\nhello\n")).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ReadLabeledFile(tmp.path() + "/absent.csv").status().code(), StatusCode::kNotFound);
@@ -319,9 +329,20 @@ TEST(EvalReaders, SharedDevSetCounts) {
   EXPECT_GT(hate_hc, 2000);
   EXPECT_GT(n["toxigen"], 500);
   EXPECT_GT(n["xsafety"], 20000);
-  bool noted_xlsx = false;
-  for (const auto& s : notes) noted_xlsx |= s.find(".xlsx") != std::string::npos;
-  EXPECT_TRUE(noted_xlsx);
+  // bn's .xlsx files are read (13 harmful sets of 200 prompts, row-parallel with the other languages).
+  int bn_harmful = 0;
+  for (const auto& e : *all) bn_harmful += e.dataset == "xsafety" && e.language == "bn" && e.harmful();
+  EXPECT_GT(bn_harmful, 2400);
+  for (const auto& s : notes) EXPECT_EQ(s.find(".xlsx"), std::string::npos) << s;
+}
+
+// A corrupt .xlsx in an XSafety folder is an error naming the file, not a silent skip.
+TEST(EvalReaders, CorruptXlsxIsAnError) {
+  TempDir tmp;
+  tmp.Write("xs/bn/Insult_n.xlsx", "binary");
+  auto x = ReadXSafetyDir(tmp.path() + "/xs", nullptr);
+  ASSERT_FALSE(x.ok());
+  EXPECT_NE(x.status().message().find("Insult_n.xlsx"), std::string::npos) << x.status().ToString();
 }
 
 }  // namespace
