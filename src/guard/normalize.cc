@@ -178,7 +178,34 @@ void FixToken(std::u32string& t) {
     if (IsAsciiLetter(c)) has_ascii_letter = true;
     if (c >= 0x80 ? u_isalpha(c) : IsAsciiLetter(c)) has_letter = true;
   }
-  if (has_ascii_letter) {
+  if (!has_ascii_letter && has_letter) {
+    // A word written entirely in Cyrillic/Greek letters that imitate Latin ones ("кіӏӏ", "ѕех")
+    // is read as the Latin word. Real Russian or Greek words almost always contain a letter with
+    // no Latin twin (б, и, л, я, λ, ω, ...), so they stay as they are; keywords get the same
+    // treatment, so a list's own words still match themselves.
+    const LatinLookalikes& lk = Lookalikes();
+    bool all = true;
+    int letters = 0;
+    for (UChar32 c : t) {
+      if (IsMark(c)) {
+        all = false;
+        break;
+      }
+      if (!u_isalpha(c)) continue;
+      const bool cyr_greek = (c >= 0x370 && c <= 0x52F) || (c >= 0xA640 && c <= 0xA69F);
+      if (!cyr_greek || lk.Map(c) == 0) {
+        all = false;
+        break;
+      }
+      ++letters;
+    }
+    if (all && letters >= 2) {
+      for (char32_t& c : t) {
+        if (const char m = lk.Map(static_cast<UChar32>(c))) c = static_cast<unsigned char>(m);
+      }
+      has_ascii_letter = true;
+    }
+  } else if (has_ascii_letter) {
     const LatinLookalikes& lk = Lookalikes();
     std::u32string out;
     out.reserve(t.size());

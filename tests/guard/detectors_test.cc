@@ -51,8 +51,13 @@ TEST(GuardNormalize, Steps) {
   EXPECT_EQ(NormalizeForMatching("h\xD0\xB0t\xD0\xB5"), "hate");  // Cyrillic а, е
   EXPECT_EQ(NormalizeForMatching("kíll"), "kill");                 // diacritic
   EXPECT_EQ(NormalizeForMatching("I\xE2\x80\x99m"), "i'm");
-  // Scripts other than Latin are left alone (no skeleton folding of whole Cyrillic words).
+  // Words written entirely in Cyrillic/Greek look-alikes read as Latin ...
+  EXPECT_EQ(NormalizeForMatching("\xD1\x95\xD0\xB5\xD1\x85"), "sex");                // ѕех (all Cyrillic)
+  EXPECT_EQ(NormalizeForMatching("\xD1\x83\xD0\xBE\xD1\x83"), "yoy");                // уоу
+  // ... but real Russian and Greek words have a letter with no Latin twin and are left alone.
   EXPECT_EQ(NormalizeForMatching("Москва"), "москва");
+  EXPECT_EQ(NormalizeForMatching("убить"), "убить");
+  EXPECT_EQ(NormalizeForMatching("λόγος"), "λόγοσ");  // (case folding makes the final sigma σ)
   EXPECT_EQ(NormalizeForMatching("नमस्ते दुनिया"), "नमस्ते दुनिया");
   // Invalid UTF-8 does not crash.
   EXPECT_FALSE(NormalizeForMatching("ab\xFF\xFE cd").empty());
@@ -80,6 +85,7 @@ TEST(GuardEvasion, KeywordSurvivesEvasions) {
       "I will kíll them",
       "i w1ll hurt y0u",
       "I will hurt y\xD0\xBEu",   // Cyrillic о
+      "I will hurt \xD1\x83\xD0\xBE\xCF\x85",  // уоυ: every letter Cyrillic or Greek
   };
   for (const char* t : evasions) {
     const Decision d = g->Check(t, Direction::kInput);
