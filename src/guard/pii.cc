@@ -200,6 +200,28 @@ bool Wanted(const std::vector<PiiType>& types, PiiType t) {
 
 }  // namespace
 
+// A dotted quad that is a version or part of a longer dotted number, not an address:
+// "v1.2.3.4", "version 10.0.19041.1", "1.2.3.4.5", "2.4.1.0-beta".
+static bool LooksLikeVersion(std::string_view text, size_t b, size_t e) {
+  auto digit = [&](size_t i) { return i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0; };
+  if (e + 1 < text.size() && text[e] == '.' && digit(e + 1)) return true;  // more dotted parts follow
+  if (e < text.size() && (text[e] == '-' || text[e] == '+') && e + 1 < text.size() &&
+      std::isalpha(static_cast<unsigned char>(text[e + 1]))) {
+    return true;  // 1.2.3.4-beta, 1.2.3.4+build
+  }
+  if (b >= 2 && text[b - 1] == '.' && digit(b - 2)) return true;  // dotted parts before
+  // A version word just before: "v1.2.3.4", "version 1.2.3.4", "ver. 1.2.3.4", "release 1.2.3.4".
+  size_t i = b;
+  while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '.' || text[i - 1] == ':')) --i;
+  size_t w = i;
+  while (w > 0 && std::isalpha(static_cast<unsigned char>(text[w - 1]))) --w;
+  std::string word(text.substr(w, i - w));
+  for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (word == "v" && i == b) return true;
+  return word == "version" || word == "ver" || word == "release" || word == "build" || word == "firmware" ||
+         word == "kernel";
+}
+
 std::vector<PiiMatch> FindPii(std::string_view text, const std::vector<PiiType>& types) {
   if (types.empty() || text.empty()) return {};
   const Matchers& m = M();
@@ -262,6 +284,7 @@ std::vector<PiiMatch> FindPii(std::string_view text, const std::vector<PiiType>&
   }
   if (has_digit && Wanted(types, PiiType::kIp)) {
     ForEach(m.ipv4, text, false, [&](size_t b, size_t e, std::string_view) {
+      if (LooksLikeVersion(text, b, e)) return;
       if (claimed.Free(b, e)) claimed.Add(PiiType::kIp, b, e);
     });
   }

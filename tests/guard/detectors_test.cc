@@ -180,6 +180,7 @@ TEST(GuardPii, EachTypeRedacted) {
       {"aadhaar no " + aadhaar, "[AADHAAR]"},
       {"PAN ABCPE1234F", "[PAN]"},
       {"server at 192.168.10.25 is down", "[IP]"},
+      {"ping 10.0.0.1.", "[IP]"},
       {"ipv6 2001:db8:85a3::8a2e:370:7334 here", "[IP]"},
       {"key AKIAIOSFODNN7EXAMPLE", "[SECRET]"},
       {"token ghp_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "[SECRET]"},
@@ -214,6 +215,8 @@ TEST(GuardPii, NearMissesAreNotFlagged) {
                                "aadhaar " + bad_aadhaar,                       // wrong Verhoeff digit
                                std::string("IBAN GB82 WEST 1234 5698 7654 33"),  // wrong mod-97
                                std::string("version 1.2.3 of the tool"), std::string("PAN ABCXE1234F"),
+                               std::string("update to v1.2.3.4 now"), std::string("Windows version 10.0.19041.1"),
+                               std::string("build 2.4.1.0-beta is out"), std::string("OID 1.3.6.1.4.1"),
                                std::string("the year 2024 had 366 days"), std::string("api_key = your_key_here"),
                                std::string("email me at name at example dot com")}) {
     const Decision d = (*g)->Check(t, Direction::kInput);
