@@ -74,14 +74,17 @@ struct Decision {
   std::string language = "und";       // detected language (ISO 639-1 or -3; "und" when unsure)
   std::string script;                 // dominant Unicode script name, e.g. "Devanagari"
   std::string redacted;               // the text with PII replaced by typed placeholders
-                                      // ("[EMAIL]", "[PHONE]", ...); equals the input if none
+                                      // ("[EMAIL]", "[PHONE]", ...) and, for flagged categories
+                                      // whose action is redact, their keyword/pattern matches by
+                                      // "[<NAME>]" (whole words); equals the input if none
   std::string message;                // the policy's refusal message when action == kBlock
   std::vector<std::string> reasons;   // short human-readable explanations (detector + match kind)
   // PII found, as byte ranges [begin, end) of the checked text (after invalid UTF-8 was repaired,
   // which leaves valid UTF-8 unchanged) with their placeholders; `redacted` applies them all.
   struct Redaction {
     size_t begin = 0, end = 0;
-    std::string placeholder;  // "[EMAIL]", ...
+    std::string placeholder;  // "[EMAIL]", ..., or "[HATE]" (the category's name) for a rule match
+    std::string category = "pii";  // the category whose match this is
   };
   std::vector<Redaction> redactions;
   // The classifier's total harmful probability (1 - P(benign)), or -1 when it did not run; what
@@ -133,7 +136,7 @@ class StreamGuard {
 
   const Guard& guard_;
   size_t holdback_;
-  bool redact_pii_ = false;  // the policy's "pii" action is redact: released text is redacted
+  std::vector<std::string> redact_categories_;  // categories whose action is redact: their spans are replaced in released text
   std::string text_;       // everything generated so far
   size_t released_ = 0;    // bytes of text_ already released
   bool blocked_ = false;

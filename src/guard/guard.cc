@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -95,12 +96,14 @@ class GuardImpl final : public Guard {
     if (det & (kDetKeywords | kDetPatterns | kDetInjection | kDetClassifier)) norm = NormalizeForMatching(t);
     const re2::StringPiece norm_sp(norm.data(), norm.size());
     std::vector<int> hits;
+    std::vector<int> matched_rules;  // rule indices that matched (keywords and patterns)
     if ((det & kDetKeywords) && pd.keyword_set) {
       hits.clear();
       pd.keyword_set->Match(norm_sp, &hits);
       std::sort(hits.begin(), hits.end());
       for (int h : hits) {
         const Rule& r = pd.rules[pd.keyword_rule[h]];
+        matched_rules.push_back(pd.keyword_rule[h]);
         bump(r.category, 1.0f);
         d.reasons.push_back("keyword (" + r.language + ") '" + r.text + "' -> " + r.category);
       }
@@ -111,6 +114,7 @@ class GuardImpl final : public Guard {
       std::sort(hits.begin(), hits.end());
       for (int h : hits) {
         const Rule& r = pd.rules[pd.pattern_rule[h]];
+        matched_rules.push_back(pd.pattern_rule[h]);
         bump(r.category, 1.0f);
         d.reasons.push_back("pattern (" + r.language + ") /" + r.text + "/ -> " + r.category);
       }
@@ -174,6 +178,7 @@ class GuardImpl final : public Guard {
       d.categories.push_back(c.code);
       if (static_cast<int>(c.action) > static_cast<int>(d.action)) d.action = c.action;
     }
+    RedactRuleMatches(pd, t, matched_rules, &d);
     for (const auto& [code, v] : cls_scores) {
       float& s = score[code];
       s = std::max(s, std::clamp(v, 0.0f, 1.0f));
@@ -184,6 +189,49 @@ class GuardImpl final : public Guard {
   }
 
  private:
+  // Flagged categories whose action is redact: their keyword/pattern matches become "[NAME]"
+  // placeholders in d->redacted (whole words), merged with the PII placeholders.
+  void RedactRuleMatches(const PolicyData& pd, std::string_view t, const std::vector<int>& matched,
+                         Decision* d) const {
+    std::vector<Decision::Redaction> extra;
+    for (int ri : matched) {
+      const Rule& r = pd.rules[ri];
+      const Category* c = p_->Find(r.category);
+      if (c == nullptr || c->action != Action::kRedact) continue;
+      if (std::find(d->categories.begin(), d->categories.end(), r.category) == d->categories.end()) continue;
+      if (static_cast<size_t>(ri) >= pd.rule_regex.size() || !pd.rule_regex[ri]->ok()) continue;
+      std::string name = c->name.empty() ? c->code : c->name;
+      for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      for (const auto& [b, e] : FindRuleSpans(t, *pd.rule_regex[ri], kMaxRedactWords)) {
+        extra.push_back({b, e, "[" + name + "]", r.category});
+      }
+    }
+    if (extra.empty()) return;
+    // Merge with the PII spans: sorted, and a span overlapping an earlier one is dropped.
+    std::vector<Decision::Redaction> all = d->redactions;
+    all.insert(all.end(), extra.begin(), extra.end());
+    std::sort(all.begin(), all.end(), [](const Decision::Redaction& a, const Decision::Redaction& b) {
+      return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+    });
+    std::vector<Decision::Redaction> kept;
+    for (Decision::Redaction& r : all) {
+      if (!kept.empty() && r.begin < kept.back().end) continue;
+      kept.push_back(std::move(r));
+    }
+    std::string red;
+    size_t pos = 0;
+    for (const Decision::Redaction& r : kept) {
+      red.append(t.data() + pos, r.begin - pos);
+      red += r.placeholder;
+      pos = r.end;
+    }
+    red.append(t.data() + pos, t.size() - pos);
+    d->redactions = std::move(kept);
+    d->redacted = std::move(red);
+  }
+
+  static constexpr size_t kMaxRedactWords = 16;
+
   std::shared_ptr<const Policy> policy_;
   const PolicyImpl* p_;
   ClassifierPtr cls_;

@@ -103,7 +103,14 @@ struct PolicyData {
   // Compiled matchers; index -> rule index.
   std::shared_ptr<RE2::Set> keyword_set, pattern_set;
   std::vector<int> keyword_rule, pattern_rule;
+  // One compiled regex per rule (same form as in the sets), to locate matches for redaction.
+  std::vector<std::shared_ptr<RE2>> rule_regex;
 };
+
+// Byte ranges [begin, end) of whole whitespace-separated words of `text` whose matching form
+// (NormalizeForMatching of up to `max_words` consecutive words) matches `re`; the shortest such
+// run of words from each start, left to right, without overlaps.
+std::vector<std::pair<size_t, size_t>> FindRuleSpans(std::string_view text, const RE2& re, size_t max_words);
 
 class PolicyImpl final : public Policy {
  public:

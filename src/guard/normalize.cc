@@ -8,8 +8,10 @@
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "guard/internal.h"
@@ -381,4 +383,39 @@ std::string NormalizeForMatching(std::string_view text) {
   return out;
 }
 
+namespace internal {
+
+std::vector<std::pair<size_t, size_t>> FindRuleSpans(std::string_view text, const RE2& re, size_t max_words) {
+  std::vector<std::pair<size_t, size_t>> words;
+  for (size_t i = 0; i < text.size();) {
+    while (i < text.size() && IsSpace(static_cast<unsigned char>(text[i]))) ++i;
+    const size_t b = i;
+    while (i < text.size() && !IsSpace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > b) words.emplace_back(b, i);
+  }
+  std::vector<std::pair<size_t, size_t>> spans;
+  auto matches = [&](size_t from, size_t to) {
+    const std::string norm = NormalizeForMatching(text.substr(words[from].first, words[to].second - words[from].first));
+    return RE2::PartialMatch(norm, re);
+  };
+  for (size_t i = 0; i < words.size();) {
+    const size_t last = std::min(words.size(), i + max_words) - 1;
+    // The longest run first (one normalisation per start in the common no-match case); then the
+    // first word j at which a run from i matches, and the last start k from which [k, j] still
+    // matches: the match lies in words k..j.
+    if (!matches(i, last)) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < last && !matches(i, j)) ++j;
+    size_t k = i;
+    while (k < j && matches(k + 1, j)) ++k;
+    spans.emplace_back(words[k].first, words[j].second);
+    i = j + 1;
+  }
+  return spans;
+}
+
+}  // namespace internal
 }  // namespace sangam::guard

@@ -438,14 +438,17 @@ class Parser {
       if (r.is_pattern) {
         if (pat->Add(r.text, &err) < 0) return InvalidArgumentError(source_ + ": pattern '" + r.text + "': " + err);
         d->pattern_rule.push_back(static_cast<int>(i));
+        d->rule_regex.push_back(std::make_shared<RE2>(r.text, po));
       } else {
         std::string w = r.text;
         const bool prefix = !w.empty() && w.back() == '*';
         if (prefix) w.pop_back();
-        if (kw->Add(KeywordRegex(NormalizeForMatching(w), prefix), &err) < 0) {
+        const std::string re = KeywordRegex(NormalizeForMatching(w), prefix);
+        if (kw->Add(re, &err) < 0) {
           return InvalidArgumentError(source_ + ": keyword '" + r.text + "': " + err);
         }
         d->keyword_rule.push_back(static_cast<int>(i));
+        d->rule_regex.push_back(std::make_shared<RE2>(re, ko));
       }
     }
     if (!d->keyword_rule.empty()) {

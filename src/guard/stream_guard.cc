@@ -27,7 +27,7 @@ bool IsSpaceByte(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r
 
 StreamGuard::StreamGuard(const Guard& guard, size_t holdback_bytes) : guard_(guard), holdback_(holdback_bytes) {
   for (const Category& c : guard.policy().categories()) {
-    if (c.code == "pii") redact_pii_ = c.action == Action::kRedact;
+    if (c.action == Action::kRedact) redact_categories_.push_back(c.code);
   }
 }
 
@@ -95,8 +95,9 @@ std::string StreamGuard::Release(bool final, bool* blocked) {
   if (safe <= released_) return {};
 
   std::vector<Decision::Redaction> spans;
-  if (redact_pii_) {
+  {
     for (const Decision::Redaction& r : decision_.redactions) {
+      if (std::find(redact_categories_.begin(), redact_categories_.end(), r.category) == redact_categories_.end()) continue;
       Decision::Redaction a = r;
       a.begin += start;
       a.end += start;

@@ -143,5 +143,41 @@ TEST(StreamGuard, InvalidUtf8AndPiiInStream) {
   EXPECT_NE(out.find("thanks a lot friend"), std::string::npos);
 }
 
+// A category whose action is redact: its keyword matches become "[PROFANITY]" in the decision and
+// in streamed text (whole words, in every evasion form), the rest is released as written, and a
+// category with another action (log) keeps its words.
+TEST(StreamGuard, RedactActionReplacesRuleMatches) {
+  const char* yaml = R"(
+name: redact-test
+categories:
+  - {code: X1, name: profanity, action: redact}
+  - {code: X2, name: mention, action: log}
+keywords:
+  en:
+    X1: ["frak", "gorram"]
+    X2: ["shiny"]
+detectors: {input: [keywords, pii], output: [keywords, pii]}
+)";
+  auto p = Policy::Parse(yaml, "redact.yaml");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  auto g = Guard::Create(*p);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  const Decision d = (*g)->Check("What the FRAK, this f.r.a.k-ing gorram ship is shiny! mail a@b.example", Direction::kInput);
+  EXPECT_EQ(d.action, Action::kRedact);
+  EXPECT_EQ(d.redacted, "What the [PROFANITY] this [PROFANITY] [PROFANITY] ship is shiny! mail [EMAIL]") << d.ToJson();
+  // Spaced-out letters spanning several words become one placeholder.
+  EXPECT_EQ((*g)->Check("oh f r a k off", Direction::kInput).redacted, "oh [PROFANITY] off");
+  EXPECT_EQ((*g)->Check("nothing to see", Direction::kInput).redacted, "nothing to see");
+
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    const std::string text = "Well, what the FRAK was that? A gorram f.r.a.k disaster, but shiny. The end of it all.";
+    const StreamResult r = Stream(**g, text, "", seed, 16);
+    EXPECT_FALSE(r.blocked);
+    EXPECT_EQ(r.released, "Well, what the [PROFANITY] was that? A [PROFANITY] [PROFANITY] disaster, but shiny. The end of it all.")
+        << "seed " << seed;
+    EXPECT_EQ(NormalizeForMatching(r.released).find("frak"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace sangam::guard
