@@ -63,6 +63,9 @@ class Policy {
   // The refusal message for a language code (falls back to "en", then to a generic message).
   virtual std::string RefusalMessage(std::string_view language) const = 0;
   virtual bool log_raw_text() const = 0;  // whether the audit log may store raw text
+  // Bytes of the longest keyword (as written in the policy); the stream rail holds back at least
+  // three times this (spaced-out letters double a word's length), capped at kMaxHoldbackBytes.
+  virtual size_t longest_keyword_bytes() const = 0;
 };
 
 // The result of checking one text.
@@ -117,12 +120,15 @@ class Guard {
 // decision: the last `holdback_bytes` bytes (rounded to whole UTF-8 characters and whole words)
 // are held back, and on every Push the unreleased text plus up to kContextBytes of released text
 // before it (starting at a word boundary) is re-checked, so the cost per piece is bounded; Finish
-// checks the whole reply (that check is audited). Released text has PII replaced by placeholders
-// when the policy redacts PII. A banned phrase shorter than the hold-back never reaches the
-// client, in any normalised-evasion form. Not thread-safe (one per stream).
+// checks the whole reply (that check is audited). Released text has the placeholders of every
+// category whose action is redact. The hold-back grows to 3x the policy's longest keyword (at
+// most kMaxHoldbackBytes), so a banned keyword never reaches the client in any normalised-evasion
+// form; a pattern longer than the hold-back can be caught only by Finish. Not thread-safe (one
+// per stream).
 class StreamGuard {
  public:
   static constexpr size_t kContextBytes = 256;
+  static constexpr size_t kMaxHoldbackBytes = 1024;
   StreamGuard(const Guard& guard, size_t holdback_bytes = 64);
   // Appends generated text. Returns the text that may be sent now. When the policy blocks,
   // *blocked becomes true, nothing more is ever released, and decision() says why.

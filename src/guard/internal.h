@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -120,6 +121,13 @@ class PolicyImpl final : public Policy {
   const std::vector<Category>& categories() const override { return d_.categories; }
   std::string RefusalMessage(std::string_view language) const override;
   bool log_raw_text() const override { return d_.log_raw_text; }
+  size_t longest_keyword_bytes() const override {
+    size_t n = 0;
+    for (const Rule& r : d_.rules) {
+      if (!r.is_pattern) n = std::max(n, r.text.size());
+    }
+    return n;
+  }
   const PolicyData& data() const { return d_; }
   const Category* Find(std::string_view code) const;
 

@@ -25,7 +25,9 @@ bool IsSpaceByte(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r
 
 }  // namespace
 
-StreamGuard::StreamGuard(const Guard& guard, size_t holdback_bytes) : guard_(guard), holdback_(holdback_bytes) {
+StreamGuard::StreamGuard(const Guard& guard, size_t holdback_bytes)
+    : guard_(guard),
+      holdback_(std::max(holdback_bytes, std::min(kMaxHoldbackBytes, 3 * guard.policy().longest_keyword_bytes() + 8))) {
   for (const Category& c : guard.policy().categories()) {
     if (c.action == Action::kRedact) redact_categories_.push_back(c.code);
   }
@@ -64,8 +66,9 @@ std::string StreamGuard::Release(bool final, bool* blocked) {
   // The window re-checked: the unreleased text plus up to kContextBytes before it, starting at a
   // word boundary so that cutting a word cannot create a match ("skill" -> "kill").
   size_t start = 0;
-  if (!final && released_ > kContextBytes) {
-    const size_t want = released_ - kContextBytes;
+  const size_t context = std::max(kContextBytes, holdback_);
+  if (!final && released_ > context) {
+    const size_t want = released_ - context;
     const size_t sp = text_.find_last_of(" \n\t\r", want);
     // Text without spaces nearby (CJK, Thai, one huge token) is cut at a character boundary so
     // that the cost per piece stays bounded.

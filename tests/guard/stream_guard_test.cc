@@ -179,5 +179,31 @@ detectors: {input: [keywords, pii], output: [keywords, pii]}
   }
 }
 
+// A keyword longer than the default hold-back plus context (here ~400 bytes): the hold-back and
+// the re-checked window grow with the policy's longest keyword, so the stream stops as soon as the
+// phrase is complete, before the text after it is released, and the phrase is never released whole.
+TEST(StreamGuard, HoldbackCoversTheLongestKeyword) {
+  std::string phrase;
+  for (int i = 0; phrase.size() < 400; ++i) phrase += "word" + std::to_string(i) + " and ";
+  phrase += "end";
+  const std::string yaml = "name: long\nkeywords:\n  en:\n    S1: [\"" + phrase + "\"]\n"
+                           "detectors: {input: [keywords], output: [keywords]}\n";
+  auto p = Policy::Parse(yaml, "long.yaml");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ((*p)->longest_keyword_bytes(), phrase.size());
+  auto g = Guard::Create(*p);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  std::string after;
+  while (after.size() < 3000) after += " and the story went on and on";
+  after += " MARKER";
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    const StreamResult r = Stream(**g, "Once upon a time, " + phrase + after, phrase, seed);
+    EXPECT_TRUE(r.blocked) << seed;
+    EXPECT_FALSE(r.leaked) << seed;
+    EXPECT_EQ(r.released.find("MARKER"), std::string::npos) << seed;
+    EXPECT_LT(r.released.size(), 100u + phrase.size()) << "stopped right after the phrase, seed " << seed;
+  }
+}
+
 }  // namespace
 }  // namespace sangam::guard
