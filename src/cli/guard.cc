@@ -44,12 +44,7 @@ Result<std::string> ReadInput(const std::string& file) {
 }
 
 Status RunCheck(const GuardCheckOptions& o) {
-  std::shared_ptr<const guard::Policy> policy;
-  if (o.policy.empty()) {
-    ASSIGN_OR_RETURN(policy, guard::Policy::Default());
-  } else {
-    ASSIGN_OR_RETURN(policy, guard::Policy::Load(o.policy));
-  }
+  ASSIGN_OR_RETURN(auto policy, LoadPolicyOrDefault(o.policy));
   guard::GuardOptions go;
   go.audit_db = o.audit_db;
   ASSIGN_OR_RETURN(std::unique_ptr<guard::Guard> g, guard::Guard::Create(policy, go));

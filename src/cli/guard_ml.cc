@@ -161,12 +161,7 @@ Status RunEvalCmd(const EvalFlags& f) {
     report.system = StrFormat("classifier %s alone, threshold %.2f",
                               f.classifier.empty() ? "(built-in)" : f.classifier.c_str(), thr);
   } else {
-    std::shared_ptr<const guard::Policy> policy;
-    if (f.policy.empty()) {
-      ASSIGN_OR_RETURN(policy, guard::Policy::Default());
-    } else {
-      ASSIGN_OR_RETURN(policy, guard::Policy::Load(f.policy));
-    }
+    ASSIGN_OR_RETURN(auto policy, LoadPolicyOrDefault(f.policy));
     ASSIGN_OR_RETURN(auto g, guard::Guard::Create(policy));
     report = guard::RunEval(examples, [&](std::string_view text) {
       const guard::Decision d = g->Check(text, guard::Direction::kInput);
@@ -202,12 +197,7 @@ struct CalibrateFlags {
 Status RunCalibrate(const CalibrateFlags& f) {
   if (f.benign_text.empty()) return InvalidArgumentError("guard calibrate: give ordinary text with --benign-text FILE[:LANG]");
   if (!(f.target_fpr >= 0.0 && f.target_fpr < 1.0)) return InvalidArgumentError("guard calibrate: --target-fpr must be in [0, 1)");
-  std::shared_ptr<const guard::Policy> policy;
-  if (f.policy.empty()) {
-    ASSIGN_OR_RETURN(policy, guard::Policy::Default());
-  } else {
-    ASSIGN_OR_RETURN(policy, guard::Policy::Load(f.policy));
-  }
+  ASSIGN_OR_RETURN(auto policy, LoadPolicyOrDefault(f.policy));
   ASSIGN_OR_RETURN(auto g, guard::Guard::Create(policy));
   std::map<std::string, std::vector<float>> harm;  // detected language -> classifier scores
   int64_t texts = 0;
@@ -248,6 +238,10 @@ Status RunCalibrate(const CalibrateFlags& f) {
 }
 
 }  // namespace
+
+Result<std::shared_ptr<const guard::Policy>> LoadPolicyOrDefault(const std::string& path) {
+  return path.empty() ? guard::Policy::Default() : guard::Policy::Load(path);
+}
 
 Command RegisterGuardTrain(CLI::App& guard) {
   auto f = std::make_shared<TrainFlags>();

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "sangam/file.h"
+#include "sangam/guard_classifier.h"
 #include "sangam/guard_eval.h"
 #include "sangam/sha256.h"
 #include "guard/xlsx.h"
@@ -412,10 +413,25 @@ Result<std::vector<EvalExample>> ReadHateCheckCsv(const std::string& path) {
 }
 
 Result<std::vector<EvalExample>> ReadLabeledFile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadAll(path));
-  text = StripBom(text);
   const std::string stem = fs::path(path).stem().string();
   std::vector<EvalExample> out;
+  if (EndsWith(path, ".tsv")) {  // the training format: label[,label]<TAB>text[<TAB>language]
+    ASSIGN_OR_RETURN(std::vector<LabeledText> rows, ReadTrainingFile(path));
+    for (LabeledText& r : rows) {
+      EvalExample ex;
+      ex.text = std::move(r.text);
+      for (const std::string& l : r.labels) {
+        for (std::string& code : LabelsFromString(l)) ex.labels.push_back(std::move(code));
+      }
+      if (!Trim(r.language).empty()) ex.language = Trim(r.language);
+      ex.dataset = stem;
+      ex.group = stem + "/" + (ex.labels.empty() ? std::string("safe") : ex.labels[0]);
+      out.push_back(std::move(ex));
+    }
+    return out;
+  }
+  ASSIGN_OR_RETURN(std::string text, ReadAll(path));
+  text = StripBom(text);
   if (EndsWith(path, ".jsonl")) {
     RETURN_IF_ERROR(ForEachJsonLine(text, path, "text", [&](const nlohmann::json& j, int64_t lineno) -> Status {
       EvalExample ex;
@@ -439,33 +455,6 @@ Result<std::vector<EvalExample>> ReadLabeledFile(const std::string& path) {
       out.push_back(std::move(ex));
       return Status::Ok();
     }));
-    return out;
-  }
-  if (EndsWith(path, ".tsv")) {  // the training format: label[,label]<TAB>text[<TAB>language], '#' comments
-    size_t start = 0;
-    int64_t lineno = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      std::string line = text.substr(start, end - start);
-      start = end + 1;
-      ++lineno;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (Trim(line).empty() || line[0] == '#') continue;
-      const size_t t1 = line.find('\t');
-      if (t1 == std::string::npos) {
-        return InvalidArgumentError(StrFormat("%s:%lld: expected 'label<TAB>text[<TAB>language]'", path.c_str(),
-                                              static_cast<long long>(lineno)));
-      }
-      const size_t t2 = line.find('\t', t1 + 1);
-      EvalExample ex;
-      ex.text = line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1);
-      ex.labels = LabelsFromString(line.substr(0, t1));
-      if (t2 != std::string::npos && !Trim(line.substr(t2 + 1)).empty()) ex.language = Trim(line.substr(t2 + 1));
-      ex.dataset = stem;
-      ex.group = stem + "/" + (ex.labels.empty() ? std::string("safe") : ex.labels[0]);
-      out.push_back(std::move(ex));
-    }
     return out;
   }
   if (!EndsWith(path, ".csv")) return InvalidArgumentError(path + ": --data must be a .csv, .tsv or .jsonl file");

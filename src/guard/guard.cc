@@ -155,9 +155,8 @@ class GuardImpl final : public Guard {
       cls_scores = cls_->Score(norm);
       // The total harmful probability decides, and goes to the most likely category the policy
       // has; the per-category probabilities are reported in d.scores but do not flag on their own.
-      const ClassifierVerdict v = SummarizeScores(cls_scores, [&](const std::string& code) {
-        return std::any_of(pd.categories.begin(), pd.categories.end(), [&](const Category& c) { return c.code == code; });
-      });
+      const ClassifierVerdict v =
+          SummarizeScores(cls_scores, [&](const std::string& code) { return p_->Find(code) != nullptr; });
       d.classifier_harm = v.harmful;
       float thr = pd.classifier_threshold;
       if (auto it = pd.classifier_language_thresholds.find(d.language); it != pd.classifier_language_thresholds.end()) {

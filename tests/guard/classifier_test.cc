@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "guard_test_util.h"
 #include "sangam/file.h"
 #include "sangam/guard.h"
 #include "sangam/guard_classifier.h"
@@ -19,18 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sangam-cls-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 TEST(ClassifierText, NormalisesAndSplits) {
   EXPECT_EQ(ClassifierText("Hello,   WORLD!"), "hello , world !");

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "guard_test_util.h"
 #include "sangam/guard_eval.h"
 #include "sangam/sha256.h"
 #include "test_util.h"
@@ -15,24 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sangam-eval-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string Write(const std::string& rel, const std::string& text) const {
-    const std::string p = path_ + "/" + rel;
-    fs::create_directories(fs::path(p).parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 TEST(EvalMetrics, CountsByHand) {
   Counts c;

@@ -2,6 +2,10 @@
 // tests do not depend on the shipped classifier model (which is tested on its own).
 #pragma once
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -9,6 +13,31 @@
 #include "sangam/guard.h"
 
 namespace sangam::guard::testing {
+
+// A fresh temporary directory, removed with everything in it when the object goes away.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "sangam-guard-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& rel) const { return path_ + "/" + rel; }
+  // Writes `text` to rel (creating folders) and returns its path.
+  std::string Write(const std::string& rel, const std::string& text) const {
+    const std::string p = File(rel);
+    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+
+ private:
+  std::string path_;
+};
 
 inline std::string DefaultPolicyText() {
   for (const EmbeddedFile& f : DefaultAssets()) {
