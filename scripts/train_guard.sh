@@ -53,5 +53,5 @@ time "$SANGAM" guard train \
   "${written[@]}" \
   --data "$tmp/messages.tsv" --dev-sets "$SHARED/data/guard/guard-dev-sets.tar.xz" --split train \
   "${benign[@]}" --benign-max 1500 \
-  --minn 3 --maxn 6 --epoch 10 --min-count 3 --dim 16 --bucket 30000 --no-quantize -o "$OUT"
+  --minn 3 --maxn 6 --epoch 10 --min-count 5 --dim 8 --bucket 20000 --no-quantize -o "$OUT"
 sha256sum "$OUT"
