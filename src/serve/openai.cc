@@ -43,6 +43,8 @@ std::variant<json, ApiError> ParseBody(const std::string& body) {
     const size_t cut = what.find("; last read:");
     if (cut != std::string::npos) what.resize(cut);
     return InvalidRequest("invalid JSON in the request body: " + what);
+  } catch (const json::exception& e) {  // e.g. out_of_range 406: a number too large for a double
+    return InvalidRequest(std::string("invalid JSON in the request body: ") + e.what());
   }
   if (!j.is_object()) return InvalidRequest("the request body must be a JSON object");
   return j;

@@ -111,6 +111,12 @@ TEST(OpenAiTest, BodyErrors) {
   EXPECT_NE(std::get<ApiError>(ParseBody("")).message.find("empty"), std::string::npos);
   EXPECT_NE(std::get<ApiError>(ParseBody("{bad")).message.find("invalid JSON"), std::string::npos);
   EXPECT_NE(std::get<ApiError>(ParseBody("[1,2]")).message.find("object"), std::string::npos);
+  // A number too large for a double (found by the request fuzzer) is a 400, not an exception.
+  for (const char* big : {"2e2222", "{\"temperature\": 1e999}"}) {
+    const auto r = ParseBody(big);
+    ASSERT_TRUE(std::holds_alternative<ApiError>(r)) << big;
+    EXPECT_NE(std::get<ApiError>(r).message.find("invalid JSON"), std::string::npos) << big;
+  }
   const ApiError utf8 = std::get<ApiError>(ParseBody("{\"a\":\"\xff\xfe\"}"));
   EXPECT_NE(utf8.message.find("UTF-8"), std::string::npos) << utf8.message;
   // The error body itself is valid JSON in OpenAI's shape.
