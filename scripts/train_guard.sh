@@ -13,6 +13,8 @@
 #     (data/guard-train/benign_messages.py), and UDHR / NLLB-Seed text from ../shared/data/text,
 #     so that the languages of the harmful prompts also have ordinary text.
 # FLORES-200 is never trained on: it measures false positives on ordinary text.
+# `guard train` adds the concept tags of the lexicon compiled into $SANGAM (data/guard/concepts.tsv),
+# so build sangam after changing that file.
 #
 # Single-threaded with a fixed seed: the same inputs give a byte-identical file. The .mo catalogs
 # depend on the installed packages; the script prints the SHA-256 of what it extracted.

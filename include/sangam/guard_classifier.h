@@ -18,6 +18,8 @@
 
 namespace sangam::guard {
 
+class ConceptLexicon;
+
 // The label that marks training text as harmless. It is never returned by Classifier::Score.
 inline constexpr std::string_view kBenignLabel = "benign";
 
@@ -37,13 +39,18 @@ class Classifier {
   // Loads a fastText model file (.bin or quantized .ftz). NotFound when the file is missing,
   // DataLoss when it is truncated or corrupt, InvalidArgument when it is a fastText file that is
   // not a supervised classifier or has no category labels.
-  static Result<std::unique_ptr<Classifier>> Load(const std::string& path);
+  // A model whose dictionary has concept tag words ("__c_..."; trained with
+  // ClassifierTrainOptions::concepts) gets the tags of `concepts` added to every text it scores,
+  // by default those of ConceptLexicon::Default().
+  static Result<std::unique_ptr<Classifier>> Load(const std::string& path,
+                                                  std::shared_ptr<const ConceptLexicon> concepts = nullptr);
   // Same, from the bytes of such a file (copied; `bytes` need not outlive the call).
   static Result<std::unique_ptr<Classifier>> LoadFromMemory(std::string_view bytes,
-                                                            std::string_view source_name = "<memory>");
+                                                            std::string_view source_name = "<memory>",
+                                                            std::shared_ptr<const ConceptLexicon> concepts = nullptr);
   // The classifier shipped with sangam (data/guard/default-classifier.bin, compiled into the
   // binary). NotFound when the build has none.
-  static Result<std::unique_ptr<Classifier>> LoadDefault();
+  static Result<std::unique_ptr<Classifier>> LoadDefault(std::shared_ptr<const ConceptLexicon> concepts = nullptr);
   virtual ~Classifier() = default;
 
   // Scores per category code ("S1".."S14", ...) in [0,1] for a text (any bytes). Every category
@@ -104,6 +111,9 @@ struct ClassifierTrainOptions {
   int cutoff = 0;            // rows kept by quantization (0 = keep all; >0 prunes and retrains)
   int dsub = 2;
   bool verbose = false;      // let fastText print progress to stderr
+  // When set, each text is followed by its concept tags (guard_concepts.h). Load with the same
+  // lexicon (default: the built-in one) to score with the model.
+  const ConceptLexicon* concepts = nullptr;
 };
 
 struct ClassifierTrainStats {

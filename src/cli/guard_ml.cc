@@ -14,6 +14,7 @@
 #include "sangam/file.h"
 #include "sangam/guard.h"
 #include "sangam/guard_classifier.h"
+#include "sangam/guard_concepts.h"
 #include "sangam/guard_eval.h"
 
 namespace sangam::cli {
@@ -52,6 +53,8 @@ struct TrainFlags {
   std::string out;
   guard::ClassifierTrainOptions opts;
   bool no_quantize = false;
+  bool no_concepts = false;
+  std::string concepts;  // lexicon file instead of the built-in one
 };
 
 Status RunTrain(const TrainFlags& f) {
@@ -91,9 +94,25 @@ Status RunTrain(const TrainFlags& f) {
   }
   guard::ClassifierTrainOptions opts = f.opts;
   opts.quantize = !f.no_quantize;
+  std::shared_ptr<const guard::ConceptLexicon> lexicon;
+  if (!f.concepts.empty()) {
+    if (f.no_concepts) return InvalidArgumentError("guard train: --concepts and --no-concepts contradict each other");
+    ASSIGN_OR_RETURN(guard::ConceptLexicon lex, guard::ConceptLexicon::Load(f.concepts));
+    if (lex.num_terms() == 0) return InvalidArgumentError("guard train: " + f.concepts + " has no terms");
+    lexicon = std::make_shared<const guard::ConceptLexicon>(std::move(lex));
+  } else if (!f.no_concepts && guard::ConceptLexicon::Default().num_terms() > 0) {
+    lexicon = std::shared_ptr<const guard::ConceptLexicon>(&guard::ConceptLexicon::Default(),
+                                                           [](const guard::ConceptLexicon*) {});
+  }
+  if (lexicon) {
+    opts.concepts = lexicon.get();
+    std::fprintf(stderr, "guard train: concept tags from %s (%zu terms, %zu concepts)\n",
+                 f.concepts.empty() ? "the built-in lexicon" : f.concepts.c_str(), lexicon->num_terms(),
+                 lexicon->concepts().size());
+  }
   ASSIGN_OR_RETURN(guard::ClassifierTrainStats st, guard::TrainClassifier(all, opts, f.out));
   // Load it back: a file we cannot load is a failed training.
-  ASSIGN_OR_RETURN(auto cls, guard::Classifier::Load(f.out));
+  ASSIGN_OR_RETURN(auto cls, guard::Classifier::Load(f.out, lexicon));
   std::printf("wrote %s: %lld examples, %lld labels, %s, %.1f s\n%s\n", f.out.c_str(),
               static_cast<long long>(st.n_examples), static_cast<long long>(st.n_labels),
               FormatBytes(static_cast<double>(st.file_bytes)).c_str(), st.seconds, cls->Describe().c_str());
@@ -107,6 +126,7 @@ struct EvalFlags {
   std::vector<std::string> benign_text;  // FILE[:LANG]
   int64_t benign_max = 1000;
   std::string classifier;
+  std::string concepts;
   bool classifier_only = false;
   float threshold = 0.5f;
   bool json = false;
@@ -145,10 +165,15 @@ Status RunEvalCmd(const EvalFlags& f) {
   guard::EvalReport report;
   if (f.classifier_only) {
     std::unique_ptr<guard::Classifier> cls;
+    std::shared_ptr<const guard::ConceptLexicon> lexicon;
+    if (!f.concepts.empty()) {
+      ASSIGN_OR_RETURN(guard::ConceptLexicon lex, guard::ConceptLexicon::Load(f.concepts));
+      lexicon = std::make_shared<const guard::ConceptLexicon>(std::move(lex));
+    }
     if (f.classifier.empty()) {
-      ASSIGN_OR_RETURN(cls, guard::Classifier::LoadDefault());
+      ASSIGN_OR_RETURN(cls, guard::Classifier::LoadDefault(lexicon));
     } else {
-      ASSIGN_OR_RETURN(cls, guard::Classifier::Load(f.classifier));
+      ASSIGN_OR_RETURN(cls, guard::Classifier::Load(f.classifier, lexicon));
     }
     const float thr = f.threshold;
     report = guard::RunEval(examples, [&](std::string_view text) {
@@ -281,6 +306,11 @@ Command RegisterGuardTrain(CLI::App& guard) {
   cmd->add_option("--seed", f->opts.seed, "random seed (training is single-threaded: same seed, same file)")
       ->capture_default_str();
   cmd->add_flag("--no-quantize", f->no_quantize, "write an unquantized .bin");
+  cmd->add_flag("--no-concepts", f->no_concepts,
+                "do not add the built-in concept lexicon's cross-lingual tags (__c_explosive, ...) to the texts");
+  cmd->add_option("--concepts", f->concepts,
+                  "concept lexicon (CONCEPT<TAB>LANG<TAB>TERM lines) instead of the built-in data/guard/concepts.tsv; "
+                  "policies using the model then need classifier.concepts: FILE");
   cmd->add_flag("-v,--verbose", f->opts.verbose, "fastText progress on stderr");
   return {cmd, [f] { return RunTrain(*f); }};
 }
@@ -305,6 +335,8 @@ Command RegisterGuardEval(CLI::App& guard) {
       ->capture_default_str();
   cmd->add_flag("--classifier-only", f->classifier_only, "evaluate the classifier alone (no rules, no policy)");
   cmd->add_option("--classifier", f->classifier, "with --classifier-only: model file (default: built-in)");
+  cmd->add_option("--concepts", f->concepts,
+                  "with --classifier-only: the concept lexicon the model was trained with (default: built-in)");
   cmd->add_option("--threshold", f->threshold, "with --classifier-only: flag when the summed category probability (1 - P(benign)) reaches this")->capture_default_str();
   cmd->add_flag("--json", f->json, "JSON instead of Markdown");
   cmd->add_option("-o,--out", f->out, "write the report to this file");

@@ -15,6 +15,7 @@
 #include "guard/default_assets.h"
 #include "sangam/file.h"
 #include "sangam/guard_classifier.h"
+#include "sangam/guard_concepts.h"
 
 namespace sangam::guard {
 namespace {
@@ -30,8 +31,19 @@ class SangamFastText : public fasttext::FastText {
 
 class FastTextClassifier final : public Classifier {
  public:
-  FastTextClassifier(std::unique_ptr<SangamFastText> ft, FastTextModelInfo info)
+  FastTextClassifier(std::unique_ptr<SangamFastText> ft, FastTextModelInfo info,
+                     std::shared_ptr<const ConceptLexicon> concepts)
       : ft_(std::move(ft)), info_(std::move(info)), dict_(ft_->getDictionary()) {
+    // A model trained with concept tags has "__c_<concept>" words; it is scored with the same
+    // (built-in) lexicon's tags.
+    for (int32_t i = 0; i < dict_->nwords(); ++i) {
+      if (dict_->getWord(i).rfind(kConceptTagPrefix, 0) == 0) {
+        concepts_ = concepts != nullptr ? std::move(concepts)
+                                        : std::shared_ptr<const ConceptLexicon>(&ConceptLexicon::Default(),
+                                                                                [](const ConceptLexicon*) {});
+        break;
+      }
+    }
     label_code_.resize(info_.labels.size());
     for (size_t i = 0; i < info_.labels.size(); ++i) {
       std::string code = info_.labels[i].substr(kLabelPrefix.size());
@@ -43,7 +55,8 @@ class FastTextClassifier final : public Classifier {
   std::map<std::string, float> Score(std::string_view normalized_text) const override {
     std::map<std::string, float> scores;
     for (const std::string& c : categories_) scores[c] = 0.0f;
-    const std::string text = ClassifierText(normalized_text);
+    const std::string text =
+        concepts_ != nullptr ? TaggedClassifierText(normalized_text, *concepts_) : ClassifierText(normalized_text);
     if (text.empty()) return scores;
     std::istringstream in(text + "\n");  // the end-of-line token, as in training lines
     std::vector<int32_t> words, labels;
@@ -67,9 +80,10 @@ class FastTextClassifier final : public Classifier {
   bool quantized() const override { return info_.quant_input; }
   std::string Describe() const override {
     return StrFormat("fastText %s classifier: dim=%d minn=%d maxn=%d wordNgrams=%d bucket=%d words=%d labels=%zu "
-                     "loss=%s",
+                     "loss=%s%s",
                      info_.quant_input ? "quantized" : "dense", info_.dim, info_.minn, info_.maxn, info_.word_ngrams,
-                     info_.bucket, info_.n_words, info_.labels.size(), info_.loss == 4 ? "ova" : "softmax");
+                     info_.bucket, info_.n_words, info_.labels.size(), info_.loss == 4 ? "ova" : "softmax",
+                     concepts_ != nullptr ? " concept-tags" : "");
   }
 
  private:
@@ -78,6 +92,7 @@ class FastTextClassifier final : public Classifier {
   std::shared_ptr<const fasttext::Dictionary> dict_;
   std::vector<std::string> label_code_;  // label id -> code (without prefix)
   std::vector<std::string> categories_;
+  std::shared_ptr<const ConceptLexicon> concepts_;  // tags added to the input, when the model has them
 };
 
 bool ValidLabel(std::string_view label) {
@@ -109,7 +124,8 @@ class TempDir {
 
 }  // namespace
 
-Result<std::unique_ptr<Classifier>> Classifier::LoadFromMemory(std::string_view bytes, std::string_view source_name) {
+Result<std::unique_ptr<Classifier>> Classifier::LoadFromMemory(std::string_view bytes, std::string_view source_name,
+                                                               std::shared_ptr<const ConceptLexicon> concepts) {
   ASSIGN_OR_RETURN(FastTextModelInfo info, ValidateFastTextModel(bytes, source_name));
   bool has_category = false;
   for (const std::string& l : info.labels) {
@@ -135,19 +151,21 @@ Result<std::unique_ptr<Classifier>> Classifier::LoadFromMemory(std::string_view 
     return DataLossError(StrFormat("%.*s: fastText could not load the model: %s", static_cast<int>(source_name.size()),
                                    source_name.data(), e.what()));
   }
-  return std::unique_ptr<Classifier>(new FastTextClassifier(std::move(ft), std::move(info)));
+  return std::unique_ptr<Classifier>(new FastTextClassifier(std::move(ft), std::move(info), std::move(concepts)));
 }
 
-Result<std::unique_ptr<Classifier>> Classifier::Load(const std::string& path) {
+Result<std::unique_ptr<Classifier>> Classifier::Load(const std::string& path, std::shared_ptr<const ConceptLexicon> concepts) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFoundError("classifier: no such file: " + path);
   ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
-  return LoadFromMemory(bytes, path);
+  return LoadFromMemory(bytes, path, std::move(concepts));
 }
 
-Result<std::unique_ptr<Classifier>> Classifier::LoadDefault() {
+Result<std::unique_ptr<Classifier>> Classifier::LoadDefault(std::shared_ptr<const ConceptLexicon> concepts) {
   for (const EmbeddedFile& f : DefaultAssets()) {
-    if (f.name == "default-classifier.bin") return LoadFromMemory(f.data, "default-classifier.bin (built in)");
+    if (f.name == "default-classifier.bin") {
+      return LoadFromMemory(f.data, "default-classifier.bin (built in)", std::move(concepts));
+    }
   }
   return NotFoundError("classifier: this build has no default classifier (data/guard/default-classifier.bin)");
 }
@@ -176,7 +194,8 @@ Result<ClassifierTrainStats> TrainClassifier(const std::vector<LabeledText>& exa
       line += "__label__" + l + " ";
       ++label_counts[l];
     }
-    const std::string text = ClassifierText(ex.text);
+    const std::string text =
+        opts.concepts != nullptr ? TaggedClassifierText(ex.text, *opts.concepts) : ClassifierText(ex.text);
     if (text.empty()) continue;  // nothing to learn from
     line += text;
     line += '\n';

@@ -14,6 +14,7 @@
 
 #if __has_include("sangam/guard_classifier.h")
 #include "sangam/guard_classifier.h"
+#include "sangam/guard_concepts.h"
 #define SANGAM_GUARD_HAVE_CLASSIFIER 1
 #else
 #define SANGAM_GUARD_HAVE_CLASSIFIER 0
@@ -242,8 +243,14 @@ Result<ClassifierPtr> LoadClassifier(const PolicyData& pd) {
   const bool wanted = ((pd.detectors_input | pd.detectors_output) & kDetClassifier) != 0;
   if (!wanted || pd.classifier_path.empty()) return ClassifierPtr();
 #if SANGAM_GUARD_HAVE_CLASSIFIER
+  std::shared_ptr<const ConceptLexicon> concepts;
+  if (!pd.classifier_concepts_path.empty()) {
+    auto lex = ConceptLexicon::Load(pd.classifier_concepts_path);
+    if (!lex.ok()) return lex.status().WithPrefix("guard: policy " + pd.source + ": classifier.concepts");
+    concepts = std::make_shared<const ConceptLexicon>(std::move(lex).value());
+  }
   if (pd.classifier_path == "default") {
-    auto r = Classifier::LoadDefault();
+    auto r = Classifier::LoadDefault(concepts);
     if (r.ok()) return ClassifierPtr(std::move(r).value());
     if (r.status().code() != StatusCode::kNotFound) return r.status().WithPrefix("guard: default classifier");
     static std::atomic<bool> warned{false};
@@ -251,7 +258,7 @@ Result<ClassifierPtr> LoadClassifier(const PolicyData& pd) {
              "running the rules only", pd.source.c_str());
     return ClassifierPtr();
   }
-  auto r = Classifier::Load(pd.classifier_path);
+  auto r = Classifier::Load(pd.classifier_path, std::move(concepts));
   if (!r.ok()) return r.status().WithPrefix("guard: policy " + pd.source + ": classifier");
   return ClassifierPtr(std::move(r).value());
 #else

@@ -95,6 +95,9 @@ struct PolicyData {
   std::map<std::string, std::string> refusals;
   uint32_t detectors_input = 0, detectors_output = 0;
   std::string classifier_path;  // "" none, "default" = embedded
+  // A concept lexicon file (classifier.concepts) replacing the built-in one for a model trained
+  // with concept tags; "" = the built-in lexicon.
+  std::string classifier_concepts_path;
   // The classifier flags a text when its total harmful probability (1 - P(benign)) reaches this;
   // the text then gets the most likely category the policy has (classifier.threshold).
   float classifier_threshold = 0.5f;

@@ -368,10 +368,13 @@ class Parser {
     if (root["detectors"]) RETURN_IF_ERROR(ParseDetectors(root["detectors"], &d));
 
     if (const YAML::Node c = root["classifier"]) {
-      RETURN_IF_ERROR(CheckKeys(c, "classifier", {"path", "threshold", "language_thresholds", "thresholds"}));
+      RETURN_IF_ERROR(CheckKeys(c, "classifier", {"path", "concepts", "threshold", "language_thresholds", "thresholds"}));
       d.classifier_path = "default";
       if (c["path"]) {
         ASSIGN_OR_RETURN(d.classifier_path, Str(c["path"], "classifier.path"));
+      }
+      if (c["concepts"]) {
+        ASSIGN_OR_RETURN(d.classifier_concepts_path, Str(c["concepts"], "classifier.concepts"));
       }
       if (c["threshold"]) {
         ASSIGN_OR_RETURN(d.classifier_threshold, Threshold(c["threshold"], "classifier.threshold"));
