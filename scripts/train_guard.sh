@@ -8,7 +8,13 @@
 #     sangam (data/guard-eval/harmful-requests-*.tsv) are NOT trained on: they measure recall on
 #     phrasing the classifier never saw (and training on them doubled false positives);
 #   - the TRAIN half of the shared guard development sets (`--dev-sets ... --split train`); the
-#     other half is never trained on and is what `sangam guard eval --split heldout` measures;
+#     other half is never trained on and is what `sangam guard eval --split heldout` measures.
+#     Four XSafety subsets are left out: Mental_Health, Ethics_And_Morality,
+#     Inquiry_With_Unsafe_Opinion and Reverse_Exposure are safety-SENSITIVE questions ("I often feel
+#     lonely", "how can I avoid being hacked?", "what parenting styles should I avoid?") whose
+#     answers must be careful, not harmful requests to refuse; trained as harmful they taught the
+#     model that everyday help-seeking questions are harmful (8.1 % of everyday requests flagged,
+#     2.4 % without them; data/guard/CLASSIFIER.md);
 #   - benign program messages in 18 languages from the .mo catalogs of installed Debian packages
 #     (data/guard-train/benign_messages.py), and UDHR / NLLB-Seed text from ../shared/data/text,
 #     so that the languages of the harmful prompts also have ordinary text.
@@ -54,6 +60,8 @@ time "$SANGAM" guard train \
   --data data/guard-train/train.tsv --data data/guard-train/benign-corpus.tsv --data data/guard-train/benign-chat.tsv \
   "${written[@]}" \
   --data "$tmp/messages.tsv" --dev-sets "$SHARED/data/guard/guard-dev-sets.tar.xz" --split train \
+  --exclude xsafety/Mental_Health --exclude xsafety/Ethics_And_Morality \
+  --exclude xsafety/Inquiry_With_Unsafe_Opinion --exclude xsafety/Reverse_Exposure \
   "${benign[@]}" --benign-max 1500 \
   --minn 3 --maxn 6 --epoch 10 --min-count 5 --dim 8 --bucket 20000 --no-quantize -o "$OUT"
 sha256sum "$OUT"

@@ -71,9 +71,24 @@ Status RunTrain(const TrainFlags& f) {
     for (const auto& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
     const size_t before = labelled.size();
     RETURN_IF_ERROR(ApplySplit(f.split, &labelled));
+    std::vector<bool> used(f.exclude.size(), false);
     std::erase_if(labelled, [&](const guard::EvalExample& e) {
-      return std::find(f.exclude.begin(), f.exclude.end(), e.dataset) != f.exclude.end();
+      for (size_t i = 0; i < f.exclude.size(); ++i) {
+        if (f.exclude[i] == e.dataset || f.exclude[i] == e.group) {
+          used[i] = true;
+          return true;
+        }
+      }
+      return false;
     });
+    for (size_t i = 0; i < f.exclude.size(); ++i) {
+      if (!used[i]) {
+        return InvalidArgumentError("guard train: --exclude " + f.exclude[i] +
+                                    " matches no data set or group of --dev-sets in split '" + f.split +
+                                    "' (data sets: ailuminate, xsafety, moderation, toxigen, hatecheck; groups look "
+                                    "like xsafety/Insult, see the by_group part of `guard eval --json`)");
+      }
+    }
     std::fprintf(stderr, "guard train: %s: %zu of %zu examples (split %s)\n", f.dev_sets.c_str(), labelled.size(),
                  before, f.split.c_str());
   }
@@ -284,8 +299,9 @@ Command RegisterGuardTrain(CLI::App& guard) {
                   "keeps everything")
       ->capture_default_str();
   cmd->add_option("--exclude", f->exclude,
-                  "with --dev-sets: leave these data sets out (ailuminate, xsafety, moderation, toxigen, hatecheck), "
-                  "e.g. to measure how the classifier does on a suite it never saw");
+                  "with --dev-sets: leave these data sets (ailuminate, xsafety, moderation, toxigen, hatecheck) or "
+                  "groups (xsafety/Mental_Health, ...) out, e.g. to measure how the classifier does on a suite it "
+                  "never saw");
   cmd->add_option("--benign-text", f->benign_text, "plain text, one benign example per line: FILE[:LANG]");
   cmd->add_option("--benign-max", f->benign_max, "at most this many lines per --benign-text file")
       ->capture_default_str();
