@@ -163,4 +163,45 @@ TEST(GuardCli, CalibrateHoldsTheTargetRate) {
   fs::remove_all(dir);
 }
 
+// guard train --exclude takes data sets and groups (xsafety/Mental_Health) and rejects a name that
+// matches nothing; --concepts names a lexicon file, and a broken one is an error naming its line.
+TEST(GuardCli, TrainExcludesGroupsAndChecksLexicon) {
+  if (!fs::exists(SANGAM_BINARY)) GTEST_SKIP() << SANGAM_BINARY << " not built";
+  const fs::path dir = fs::temp_directory_path() / ("sangam-guard-train-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "dev" / "xsafety" / "en");
+  {
+    std::ofstream insult(dir / "dev" / "xsafety" / "en" / "Insult_n.csv");
+    std::ofstream mental(dir / "dev" / "xsafety" / "en" / "Mental_Health_n.csv");
+    std::ofstream benign(dir / "dev" / "xsafety" / "en" / "commonsense.csv");
+    for (int i = 0; i < 30; ++i) {
+      insult << "You are a worthless idiot number " << i << "\n";
+      mental << "I feel so lonely and tired today, day " << i << "\n";
+    }
+    for (int i = 0; i < 40; ++i) benign << "What is the capital of country number " << i << "?\n";
+  }
+  auto run = [&](const std::string& args, std::string* err) {
+    const std::string cmd = std::string(SANGAM_BINARY) + " guard train --dev-sets " + (dir / "dev").string() +
+                            " --split all --epoch 2 --dim 4 --bucket 1000 --no-quantize -o " + (dir / "m.bin").string() +
+                            " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    while (p && fgets(buf, sizeof(buf), p)) *err += buf;
+    const int st = p ? pclose(p) : -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  };
+  std::string out;
+  ASSERT_EQ(run("--exclude xsafety/Mental_Health", &out), 0) << out;
+  EXPECT_NE(out.find(": 70 of 100 examples"), std::string::npos) << out;
+  out.clear();
+  EXPECT_NE(run("--exclude xsafety/Mental_Helth", &out), 0);
+  EXPECT_NE(out.find("--exclude xsafety/Mental_Helth matches no data set or group"), std::string::npos) << out;
+  std::ofstream(dir / "bad.tsv") << "# lexicon\nexplosive\ten\tbomb\nexplosive\tbomb\n";
+  out.clear();
+  EXPECT_NE(run("--concepts " + (dir / "bad.tsv").string(), &out), 0);
+  EXPECT_NE(out.find("bad.tsv:3"), std::string::npos) << out;
+  out.clear();
+  EXPECT_NE(run("--concepts " + (dir / "bad.tsv").string() + " --no-concepts", &out), 0);
+  fs::remove_all(dir);
+}
+
 }  // namespace
