@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -229,6 +230,7 @@ struct CalibrateFlags {
   int64_t benign_max = 0;
   double target_fpr = 0.045;
   double min_threshold = 0.5;
+  std::vector<std::string> min_threshold_for;  // LANG:VALUE, overriding min_threshold
   int64_t min_lines = 100;
 };
 
@@ -237,6 +239,20 @@ struct CalibrateFlags {
 Status RunCalibrate(const CalibrateFlags& f) {
   if (f.benign_text.empty()) return InvalidArgumentError("guard calibrate: give ordinary text with --benign-text FILE[:LANG]");
   if (!(f.target_fpr >= 0.0 && f.target_fpr < 1.0)) return InvalidArgumentError("guard calibrate: --target-fpr must be in [0, 1)");
+  std::map<std::string, float> floor_for;
+  for (const std::string& spec : f.min_threshold_for) {
+    const size_t colon = spec.find(':');
+    const std::string lang = spec.substr(0, colon);
+    bool lang_ok = lang.size() >= 2 && lang.size() <= 3;
+    for (char c : lang) lang_ok = lang_ok && c >= 'a' && c <= 'z';
+    char* end = nullptr;
+    const double v = colon == std::string::npos ? -1.0 : std::strtod(spec.c_str() + colon + 1, &end);
+    if (!lang_ok || colon == std::string::npos || end == nullptr || *end != '\0' || !(v >= 0.0 && v <= 1.0)) {
+      return InvalidArgumentError("guard calibrate: --min-threshold-for '" + spec +
+                                  "' must be LANG:VALUE with a language code such as en and a value in [0, 1]");
+    }
+    floor_for[lang] = static_cast<float>(v);
+  }
   ASSIGN_OR_RETURN(auto policy, LoadPolicyOrDefault(f.policy));
   ASSIGN_OR_RETURN(auto g, guard::Guard::Create(policy));
   std::map<std::string, std::vector<float>> harm;  // detected language -> classifier scores
@@ -267,7 +283,8 @@ Status RunCalibrate(const CalibrateFlags& f) {
     // At most k texts may score at or above the threshold: put it just above the (k+1)-th highest.
     const size_t k = static_cast<size_t>(f.target_fpr * static_cast<double>(v.size()));
     float thr = k < v.size() ? std::nextafter(v[k], 2.0f) : 0.0f;
-    thr = std::clamp(thr, static_cast<float>(f.min_threshold), 1.0f);
+    const auto fl = floor_for.find(lang);
+    thr = std::clamp(thr, fl != floor_for.end() ? fl->second : static_cast<float>(f.min_threshold), 1.0f);
     const size_t fp = static_cast<size_t>(std::count_if(v.begin(), v.end(), [&](float h) { return h >= thr; }));
     std::fprintf(stderr, "%-8s %7zu %10.6f %8.4f\n", lang.c_str(), v.size(), thr,
                  static_cast<double>(fp) / static_cast<double>(v.size()));
@@ -372,6 +389,9 @@ Command RegisterGuardCalibrate(CLI::App& guard) {
   cmd->add_option("--benign-max", f->benign_max, "at most this many lines per file (0 = all)")->capture_default_str();
   cmd->add_option("--target-fpr", f->target_fpr, "false-positive rate to allow on that text")->capture_default_str();
   cmd->add_option("--min-threshold", f->min_threshold, "never go below this threshold")->capture_default_str();
+  cmd->add_option("--min-threshold-for", f->min_threshold_for,
+                  "LANG:VALUE: another floor for one language (e.g. en:0.98 where other benign text, such as "
+                  "hate-adjacent statements, needs a higher threshold than --benign-text shows)");
   cmd->add_option("--min-lines", f->min_lines, "languages with fewer texts keep the policy's threshold")
       ->capture_default_str();
   cmd->footer(

@@ -157,6 +157,17 @@ TEST(GuardCli, CalibrateHoldsTheTargetRate) {
   int flagged = 0;
   for (const std::string& l : r.lines) flagged += nlohmann::json::parse(l)["flagged"].get<bool>();
   EXPECT_LE(flagged, 6) << "threshold " << thr;
+  // A per-language floor overrides --min-threshold for that language only.
+  r = Sangam("guard calibrate --benign-text " + (dir / "en.txt").string() +
+             ":en --target-fpr 0.1 --min-lines 20 --min-threshold 0 --min-threshold-for en:0.999");
+  ASSERT_EQ(r.status, 0);
+  yaml.clear();
+  for (const std::string& l : r.lines) yaml += l + "\n";
+  ASSERT_NE(yaml.find("language_thresholds: {en: "), std::string::npos) << yaml;
+  EXPECT_GE(std::stod(yaml.substr(yaml.find("{en: ") + 5)), 0.999) << yaml;
+  EXPECT_NE(Sangam("guard calibrate --benign-text " + (dir / "en.txt").string() + " --min-threshold-for english:0.9").status, 0);
+  EXPECT_NE(Sangam("guard calibrate --benign-text " + (dir / "en.txt").string() + " --min-threshold-for en:1.5").status, 0);
+  EXPECT_NE(Sangam("guard calibrate --benign-text " + (dir / "en.txt").string() + " --min-threshold-for en").status, 0);
   // Bad input: no text, and a target outside [0, 1).
   EXPECT_NE(Sangam("guard calibrate --benign-text " + (dir / "absent.txt").string()).status, 0);
   EXPECT_NE(Sangam("guard calibrate --benign-text " + (dir / "en.txt").string() + " --target-fpr 1.5").status, 0);
