@@ -240,7 +240,7 @@ void Server::Impl::Install() {
     LOG_ERROR("serve: %s %s: internal error: %s", req.method.c_str(), req.path.c_str(), what.c_str());
     SendError(res, ApiError{500, "server_error", "internal error: " + what, "", ""});
   });
-  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     LOG_DEBUG("serve: %s %s -> %d", req.method.c_str(), req.path.c_str(), res.status);
   });
 
