@@ -32,6 +32,12 @@ Result<std::vector<guard::EvalExample>> ReadBenignSpec(const std::string& spec, 
   return guard::ReadBenignLines(path, lang, "benign-text", max_lines);
 }
 
+// --concepts FILE: a concept lexicon, shared with the classifier that scores with it.
+Result<std::shared_ptr<const guard::ConceptLexicon>> LoadLexicon(const std::string& path) {
+  ASSIGN_OR_RETURN(guard::ConceptLexicon lex, guard::ConceptLexicon::Load(path));
+  return std::make_shared<const guard::ConceptLexicon>(std::move(lex));
+}
+
 // --split: which half of the labelled examples to keep.
 Status ApplySplit(const std::string& split, std::vector<guard::EvalExample>* examples) {
   if (split == "all") return Status::Ok();
@@ -110,25 +116,23 @@ Status RunTrain(const TrainFlags& f) {
   }
   guard::ClassifierTrainOptions opts = f.opts;
   opts.quantize = !f.no_quantize;
-  std::shared_ptr<const guard::ConceptLexicon> lexicon;
+  std::shared_ptr<const guard::ConceptLexicon> custom;  // --concepts; null: the built-in lexicon
   if (!f.concepts.empty()) {
     if (f.no_concepts) return InvalidArgumentError("guard train: --concepts and --no-concepts contradict each other");
-    ASSIGN_OR_RETURN(guard::ConceptLexicon lex, guard::ConceptLexicon::Load(f.concepts));
-    if (lex.num_terms() == 0) return InvalidArgumentError("guard train: " + f.concepts + " has no terms");
-    lexicon = std::make_shared<const guard::ConceptLexicon>(std::move(lex));
+    ASSIGN_OR_RETURN(custom, LoadLexicon(f.concepts));
+    if (custom->num_terms() == 0) return InvalidArgumentError("guard train: " + f.concepts + " has no terms");
+    opts.concepts = custom.get();
   } else if (!f.no_concepts && guard::ConceptLexicon::Default().num_terms() > 0) {
-    lexicon = std::shared_ptr<const guard::ConceptLexicon>(&guard::ConceptLexicon::Default(),
-                                                           [](const guard::ConceptLexicon*) {});
+    opts.concepts = &guard::ConceptLexicon::Default();
   }
-  if (lexicon) {
-    opts.concepts = lexicon.get();
+  if (opts.concepts != nullptr) {
     std::fprintf(stderr, "guard train: concept tags from %s (%zu terms, %zu concepts)\n",
-                 f.concepts.empty() ? "the built-in lexicon" : f.concepts.c_str(), lexicon->num_terms(),
-                 lexicon->concepts().size());
+                 f.concepts.empty() ? "the built-in lexicon" : f.concepts.c_str(), opts.concepts->num_terms(),
+                 opts.concepts->concepts().size());
   }
   ASSIGN_OR_RETURN(guard::ClassifierTrainStats st, guard::TrainClassifier(all, opts, f.out));
   // Load it back: a file we cannot load is a failed training.
-  ASSIGN_OR_RETURN(auto cls, guard::Classifier::Load(f.out, lexicon));
+  ASSIGN_OR_RETURN(auto cls, guard::Classifier::Load(f.out, custom));
   std::printf("wrote %s: %lld examples, %lld labels, %s, %.1f s\n%s\n", f.out.c_str(),
               static_cast<long long>(st.n_examples), static_cast<long long>(st.n_labels),
               FormatBytes(static_cast<double>(st.file_bytes)).c_str(), st.seconds, cls->Describe().c_str());
@@ -183,8 +187,7 @@ Status RunEvalCmd(const EvalFlags& f) {
     std::unique_ptr<guard::Classifier> cls;
     std::shared_ptr<const guard::ConceptLexicon> lexicon;
     if (!f.concepts.empty()) {
-      ASSIGN_OR_RETURN(guard::ConceptLexicon lex, guard::ConceptLexicon::Load(f.concepts));
-      lexicon = std::make_shared<const guard::ConceptLexicon>(std::move(lex));
+      ASSIGN_OR_RETURN(lexicon, LoadLexicon(f.concepts));
     }
     if (f.classifier.empty()) {
       ASSIGN_OR_RETURN(cls, guard::Classifier::LoadDefault(lexicon));

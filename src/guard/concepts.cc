@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -177,7 +178,7 @@ Result<ConceptLexicon> ConceptLexicon::Parse(std::string_view tsv, std::string_v
   ConceptLexicon lex;
   Impl& im = *lex.impl_;
   std::map<std::string, int> concept_ids;
-  std::map<std::pair<std::string, int>, bool> seen;  // (normalised term, concept)
+  std::set<std::pair<std::string, int>> seen;  // (normalised term, concept)
   size_t line_no = 0;
   size_t pos = 0;
   const std::string src(source);
@@ -223,7 +224,7 @@ Result<ConceptLexicon> ConceptLexicon::Parse(std::string_view tsv, std::string_v
       im.concept_names.push_back(concept_name);
       im.tag_tokens.push_back(std::string(kConceptTagPrefix) + concept_name);
     }
-    if (!seen.emplace(std::make_pair(norm, it->second), true).second) continue;
+    if (!seen.emplace(norm, it->second).second) continue;
     Impl::Term term;
     term.concept_id = it->second;
     for (std::string_view t : toks) {
