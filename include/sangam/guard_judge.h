@@ -12,6 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include <atomic>
+#include <memory>
+#include <mutex>
+
 #include "sangam/status.h"
 #include "sangam/thread_pool.h"
 
@@ -74,6 +78,7 @@ Result<JudgeVerdict> RunJudge(const model::Model& model, ThreadPool& pool, std::
                               const std::vector<JudgeCategory>& categories, const JudgeOptions& opts = {});
 
 struct Decision;
+enum class Direction;
 
 // Folds a judge's verdict into a rules/classifier decision: an "unsafe" verdict flags the text;
 // its codes that are policy categories are added (policy order, no duplicates) with score 1, the
@@ -81,5 +86,52 @@ struct Decision;
 // category the policy has), and a block sets the policy's refusal for the decision's language.
 // Adds the reason "judge: unsafe S1,S10" or "judge: safe". A safe verdict never unflags.
 void MergeJudgeVerdict(const Policy& policy, const JudgeVerdict& verdict, Decision* decision);
+
+// A judge model as a rail beside the rules and the classifier, for `guard check/eval --judge` and
+// `serve --judge`. With a gate it is a cascade: only texts the classifier finds at least a little
+// harmful (Decision::classifier_harm >= gate) are put to the (slow) judge, so ordinary traffic
+// stays at the classifier's speed while the judge decides the doubtful ones.
+struct JudgeRailOptions {
+  int max_tokens = 16;  // longest reply, in tokens
+  int threads = 1;      // threads of the judge's forward passes
+  // Ask the judge only when the classifier's total harm reaches this (0 = always). A decision that
+  // is already a block is never put to the judge; one the classifier did not score (no classifier
+  // in the policy, or a direction it does not run on) always is.
+  float gate = 0.0f;
+};
+
+enum class JudgeOutcome { kSkipped, kSafe, kUnsafe, kError };
+
+struct JudgeRailStats {
+  int64_t asked = 0, skipped = 0, unsafe = 0, errors = 0;
+};
+
+class JudgeRail {
+ public:
+  // InvalidArgument for a gate outside [0, 1] or max_tokens outside 1..256.
+  static Result<std::unique_ptr<JudgeRail>> Create(std::unique_ptr<model::Model> model,
+                                                   std::shared_ptr<const Policy> policy,
+                                                   const JudgeRailOptions& opts);
+  ~JudgeRail();
+  // Puts `text` (the user's turn for kInput, the agent's for kOutput) to the judge unless the gate
+  // or an earlier block says not to, and folds the verdict into *d (MergeJudgeVerdict) and into
+  // *verdict when given. kError (an unparseable reply, a prompt longer than the judge's context)
+  // leaves *d unchanged and puts the reason into *error when given. Thread-safe: calls are
+  // serialised on one judge.
+  JudgeOutcome Apply(std::string_view text, Direction dir, Decision* d, JudgeVerdict* verdict = nullptr,
+                     std::string* error = nullptr) const;
+  JudgeRailStats stats() const;
+  const JudgeRailOptions& options() const { return opts_; }
+
+ private:
+  JudgeRail(std::unique_ptr<model::Model> model, std::shared_ptr<const Policy> policy, const JudgeRailOptions& opts);
+  std::unique_ptr<model::Model> model_;
+  std::shared_ptr<const Policy> policy_;
+  JudgeRailOptions opts_;
+  std::vector<JudgeCategory> categories_;
+  std::unique_ptr<ThreadPool> pool_;
+  mutable std::mutex mu_;
+  mutable std::atomic<int64_t> asked_{0}, skipped_{0}, unsafe_{0}, errors_{0};
+};
 
 }  // namespace sangam::guard

@@ -29,6 +29,7 @@ struct GuardCheckOptions {
   std::string audit_db;
   ModelOptions judge;      // --judge MODEL (-m is not used: the judge is optional)
   int judge_max_tokens = 16;
+  float judge_gate = 0.0f;
 };
 
 Result<std::string> ReadInput(const std::string& file) {
@@ -50,29 +51,31 @@ Status RunCheck(const GuardCheckOptions& o) {
   ASSIGN_OR_RETURN(std::unique_ptr<guard::Guard> g, guard::Guard::Create(policy, go));
   const guard::Direction dir = o.direction == "output" ? guard::Direction::kOutput : guard::Direction::kInput;
 
-  // Model-as-judge: the policy's hazard categories in Llama Guard 3's prompt format, greedy reply.
-  std::unique_ptr<model::Model> judge;
-  std::unique_ptr<ThreadPool> pool;
-  const std::vector<guard::JudgeCategory> judge_cats = guard::JudgeCategoriesFromPolicy(*policy);
+  // Model-as-judge: the policy's hazard categories in Llama Guard 3's prompt format, greedy reply;
+  // with --judge-gate only for texts the classifier finds at least that harmful.
+  std::unique_ptr<guard::JudgeRail> judge;
   if (!o.judge.model.empty()) {
-    ASSIGN_OR_RETURN(judge, LoadModel(o.judge));
-    pool = std::make_unique<ThreadPool>(o.judge.threads);
+    ASSIGN_OR_RETURN(std::unique_ptr<model::Model> m, LoadModel(o.judge));
+    guard::JudgeRailOptions jo;
+    jo.max_tokens = o.judge_max_tokens;
+    jo.threads = o.judge.threads;
+    jo.gate = o.judge_gate;
+    ASSIGN_OR_RETURN(judge, guard::JudgeRail::Create(std::move(m), policy, jo));
   }
   // The decision as JSON, with the judge's verdict folded in and reported under "judge".
   auto decide = [&](const std::string& text) -> std::string {
     guard::Decision d = g->Check(text, dir);
     if (!judge) return d.ToJson();
-    const std::string prompt = guard::BuildLlamaGuardPrompt(
-        judge_cats, {{dir == guard::Direction::kOutput ? guard::JudgeRole::kAgent : guard::JudgeRole::kUser, text}});
-    guard::JudgeOptions jo;
-    jo.max_tokens = o.judge_max_tokens;
-    const Result<guard::JudgeVerdict> v = guard::RunJudge(*judge, *pool, prompt, judge_cats, jo);
+    guard::JudgeVerdict v;
+    std::string error;
+    const guard::JudgeOutcome outcome = judge->Apply(text, dir, &d, &v, &error);
     nlohmann::json jv;
-    if (v.ok()) {
-      guard::MergeJudgeVerdict(*policy, *v, &d);
-      jv = {{"unsafe", v->unsafe}, {"categories", v->categories}, {"reply", v->raw}};
+    if (outcome == guard::JudgeOutcome::kSkipped) {
+      jv = {{"skipped", d.action == guard::Action::kBlock ? "already blocked" : "classifier score below --judge-gate"}};
+    } else if (outcome == guard::JudgeOutcome::kError) {
+      jv = {{"error", error}};
     } else {
-      jv = {{"error", v.status().ToString()}};
+      jv = {{"unsafe", v.unsafe}, {"categories", v.categories}, {"reply", v.raw}};
     }
     nlohmann::json out = nlohmann::json::parse(d.ToJson());
     out["judge"] = jv;
@@ -160,6 +163,11 @@ Command RegisterGuard(CLI::App& root) {
                     "also ask this model (GGUF, e.g. a Llama Guard 3 conversion) in Llama Guard 3's format; an "
                     "'unsafe' reply flags the text, its verdict is printed under \"judge\"");
   check->add_option("--judge-max-tokens", o->judge_max_tokens, "longest judge reply, in tokens")->capture_default_str();
+  check->add_option("--judge-gate", o->judge_gate,
+                    "ask the judge only when the classifier's harm score (1 - P(benign)) reaches this: a cascade "
+                    "that keeps ordinary text at the classifier's speed (0 = always ask)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   check->add_option("-t,--threads", o->judge.threads, "threads for the judge model")->capture_default_str();
 
   std::vector<Command> subs;

@@ -17,6 +17,9 @@
 #include "sangam/guard_classifier.h"
 #include "sangam/guard_concepts.h"
 #include "sangam/guard_eval.h"
+#include "sangam/guard_judge.h"
+#include "sangam/model.h"
+#include "sangam/thread_pool.h"
 
 namespace sangam::cli {
 namespace {
@@ -153,7 +156,38 @@ struct EvalFlags {
   std::string out;
   std::vector<std::string> only_datasets;
   std::string split = "all";
+  int64_t max_per_dataset = 0;  // 0 = all
+  ModelOptions judge;           // --judge MODEL
+  int judge_max_tokens = 16;
+  float judge_gate = 0.0f;
 };
+
+// FNV-1a: a stable (compiler- and run-independent) hash for picking a sample.
+uint64_t StableHash(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// Keeps at most `n` examples of each (data set, language): those whose text hashes lowest, so the
+// sample is spread over the whole file and the same on every run. The kept examples stay in order.
+void SamplePerDataset(int64_t n, std::vector<guard::EvalExample>* examples) {
+  std::map<std::string, std::vector<std::pair<uint64_t, size_t>>> groups;
+  for (size_t i = 0; i < examples->size(); ++i) {
+    const guard::EvalExample& e = (*examples)[i];
+    groups[e.dataset + "/" + e.language].emplace_back(StableHash(e.text), i);
+  }
+  std::vector<bool> keep(examples->size(), false);
+  for (auto& [key, members] : groups) {
+    std::sort(members.begin(), members.end());
+    for (size_t k = 0; k < members.size() && static_cast<int64_t>(k) < n; ++k) keep[members[k].second] = true;
+  }
+  std::vector<guard::EvalExample> out;
+  for (size_t i = 0; i < examples->size(); ++i) {
+    if (keep[i]) out.push_back(std::move((*examples)[i]));
+  }
+  *examples = std::move(out);
+}
 
 Status RunEvalCmd(const EvalFlags& f) {
   std::vector<guard::EvalExample> examples;
@@ -175,6 +209,10 @@ Status RunEvalCmd(const EvalFlags& f) {
     std::erase_if(examples, [&](const guard::EvalExample& e) {
       return std::find(f.only_datasets.begin(), f.only_datasets.end(), e.dataset) == f.only_datasets.end();
     });
+  }
+  if (f.max_per_dataset > 0) SamplePerDataset(f.max_per_dataset, &examples);
+  if (!f.judge.model.empty() && f.classifier_only) {
+    return InvalidArgumentError("guard eval: --judge works with a policy (rules + classifier + judge), not with --classifier-only");
   }
   if (examples.empty()) {
     return InvalidArgumentError("guard eval: no examples; give --data FILE.csv|jsonl, --dev-sets DIR|TARBALL or "
@@ -207,8 +245,34 @@ Status RunEvalCmd(const EvalFlags& f) {
   } else {
     ASSIGN_OR_RETURN(auto policy, LoadPolicyOrDefault(f.policy));
     ASSIGN_OR_RETURN(auto g, guard::Guard::Create(policy));
+    // Model-as-judge, as in `guard check --judge`: an "unsafe" verdict flags the example; a reply
+    // that cannot be parsed (or a prompt too long for the judge) leaves the rules' decision alone
+    // and is counted.
+    std::unique_ptr<guard::JudgeRail> judge;
+    if (!f.judge.model.empty()) {
+      ASSIGN_OR_RETURN(std::unique_ptr<model::Model> m, LoadModel(f.judge));
+      guard::JudgeRailOptions jo;
+      jo.max_tokens = f.judge_max_tokens;
+      jo.threads = f.judge.threads;
+      jo.gate = f.judge_gate;
+      ASSIGN_OR_RETURN(judge, guard::JudgeRail::Create(std::move(m), policy, jo));
+    }
+    std::string first_error;
+    int64_t done = 0;
+    std::unique_ptr<ProgressBar> bar;
+    if (judge) bar = std::make_unique<ProgressBar>("guard eval (judge)", static_cast<int64_t>(examples.size()));
     report = guard::RunEval(examples, [&](std::string_view text) {
-      const guard::Decision d = g->Check(text, guard::Direction::kInput);
+      guard::Decision d = g->Check(text, guard::Direction::kInput);
+      if (judge) {
+        std::string error;
+        if (judge->Apply(text, guard::Direction::kInput, &d, nullptr, &error) == guard::JudgeOutcome::kError &&
+            first_error.empty()) {
+          first_error = error;
+        }
+        const guard::JudgeRailStats st = judge->stats();
+        bar->Update(++done, StrFormat("asked %lld, unsafe %lld, unusable %lld", static_cast<long long>(st.asked),
+                                      static_cast<long long>(st.unsafe), static_cast<long long>(st.errors)));
+      }
       guard::EvalPrediction p;
       p.flagged = d.flagged;
       p.categories = d.categories;
@@ -216,6 +280,20 @@ Status RunEvalCmd(const EvalFlags& f) {
       return p;
     });
     report.system = "policy " + (f.policy.empty() ? std::string("(built-in default)") : f.policy) + " via Guard::Check";
+    if (judge) {
+      bar->Finish();
+      const guard::JudgeRailStats st = judge->stats();
+      report.system += StrFormat(" + judge %s (gate %.2f: asked on %lld of %lld examples, %lld of %lld verdicts unsafe, "
+                                 "%lld replies unusable)",
+                                 f.judge.model.c_str(), static_cast<double>(f.judge_gate),
+                                 static_cast<long long>(st.asked), static_cast<long long>(st.asked + st.skipped),
+                                 static_cast<long long>(st.unsafe), static_cast<long long>(st.asked),
+                                 static_cast<long long>(st.errors));
+      if (st.errors > 0) {
+        std::fprintf(stderr, "guard eval: the judge gave %lld unusable replies of %lld (the rules' decision stands); first: %s\n",
+                     static_cast<long long>(st.errors), static_cast<long long>(st.asked), first_error.c_str());
+      }
+    }
   }
   const std::string text = f.json ? guard::ReportJson(report) + "\n" : guard::ReportMarkdown(report);
   if (!f.out.empty()) {
@@ -353,6 +431,7 @@ Command RegisterGuardTrain(CLI::App& guard) {
 
 Command RegisterGuardEval(CLI::App& guard) {
   auto f = std::make_shared<EvalFlags>();
+  f->judge.threads = PhysicalCoreCount();
   CLI::App* cmd = guard.add_subcommand(
       "eval", "measure a guard policy (or its classifier alone) on labelled data: precision, recall, F1, FPR per "
               "category / language / data set, plus latency");
@@ -374,6 +453,20 @@ Command RegisterGuardEval(CLI::App& guard) {
   cmd->add_option("--concepts", f->concepts,
                   "with --classifier-only: the concept lexicon the model was trained with (default: built-in)");
   cmd->add_option("--threshold", f->threshold, "with --classifier-only: flag when the summed category probability (1 - P(benign)) reaches this")->capture_default_str();
+  cmd->add_option("--max-per-dataset", f->max_per_dataset,
+                  "keep at most N examples of each data set and language (a fixed sample spread over the file; "
+                  "0 = all), e.g. to measure a slow judge model")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--judge", f->judge.model,
+                  "also ask this model (GGUF, e.g. a Llama Guard 3 conversion) in Llama Guard 3's format, as "
+                  "`guard check --judge` does; an 'unsafe' verdict flags the example");
+  cmd->add_option("--judge-max-tokens", f->judge_max_tokens, "longest judge reply, in tokens")->capture_default_str();
+  cmd->add_option("--judge-gate", f->judge_gate,
+                  "ask the judge only when the classifier's harm score reaches this (a cascade; 0 = always)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("-t,--threads", f->judge.threads, "threads for the judge model")->capture_default_str();
   cmd->add_flag("--json", f->json, "JSON instead of Markdown");
   cmd->add_option("-o,--out", f->out, "write the report to this file");
   return {cmd, [f] { return RunEvalCmd(*f); }};

@@ -9,7 +9,9 @@
 #include "cli/common.h"
 #include "sangam/chat_template.h"
 #include "sangam/guard.h"
+#include "sangam/guard_judge.h"
 #include "sangam/log.h"
+#include "sangam/model.h"
 #include "serve/engine.h"
 #include "serve/server.h"
 
@@ -34,6 +36,9 @@ struct ServeOptions {
   std::string web_dir;
   std::string policy;
   std::string audit_db;
+  ModelOptions judge;  // --judge MODEL
+  int judge_max_tokens = 16;
+  float judge_gate = 0.0f;
 };
 
 std::string FileStem(const std::string& path) {
@@ -61,11 +66,23 @@ Status RunServe(ServeOptions o) {
   }
   // Guard before the model: a malformed policy should fail fast.
   std::unique_ptr<guard::Guard> rail, moderation;
+  std::unique_ptr<guard::JudgeRail> judge;
+  if (!o.judge.model.empty() && o.policy.empty()) {
+    return InvalidArgumentError("serve: --judge needs --policy (the judge is asked about the policy's categories)");
+  }
   if (!o.policy.empty()) {
     ASSIGN_OR_RETURN(auto policy, guard::Policy::Load(o.policy));
     guard::GuardOptions go;
     go.audit_db = o.audit_db;
     ASSIGN_OR_RETURN(rail, guard::Guard::Create(policy, go));
+    if (!o.judge.model.empty()) {
+      ASSIGN_OR_RETURN(std::unique_ptr<model::Model> jm, LoadModel(o.judge));
+      guard::JudgeRailOptions jo;
+      jo.max_tokens = o.judge_max_tokens;
+      jo.threads = o.judge.threads;
+      jo.gate = o.judge_gate;
+      ASSIGN_OR_RETURN(judge, guard::JudgeRail::Create(std::move(jm), policy, jo));
+    }
   } else {
     if (!o.audit_db.empty()) return InvalidArgumentError("serve: --audit-db needs --policy");
     auto policy = guard::Policy::Default();
@@ -143,6 +160,7 @@ Status RunServe(ServeOptions o) {
   so.max_queue = o.queue;
   so.guard = rail.get();
   so.moderation_guard = moderation.get();
+  so.judge = judge.get();
   ASSIGN_OR_RETURN(auto server, serve::Server::Create(*engine, so));
   RETURN_IF_ERROR(server->Bind());
 
@@ -171,6 +189,7 @@ Status RunServe(ServeOptions o) {
 
 Command RegisterServe(CLI::App& root) {
   auto o = std::make_shared<ServeOptions>();
+  o->judge.threads = 1;
   CLI::App* cmd = root.add_subcommand(
       "serve", "OpenAI-compatible HTTP server (chat, completions, embeddings, moderations) with continuous "
                "batching and a web chat at /");
@@ -199,6 +218,16 @@ Command RegisterServe(CLI::App& root) {
   cmd->add_option("--web-dir", o->web_dir, "serve the web chat from this folder instead of the built-in files");
   cmd->add_option("--policy", o->policy, "guard policy (YAML) applied to prompts and replies, and to /v1/moderations");
   cmd->add_option("--audit-db", o->audit_db, "SQLite file for the guard's append-only audit log (needs --policy)");
+  cmd->add_option("--judge", o->judge.model,
+                  "also ask this model (GGUF, Llama Guard 3 format) about every prompt and /v1/moderations input "
+                  "after the policy's rules and classifier (needs --policy); replies are not judged");
+  cmd->add_option("--judge-gate", o->judge_gate,
+                  "ask the judge only when the classifier's harm score reaches this: a cascade that keeps ordinary "
+                  "prompts at the classifier's speed (0 = always ask)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--judge-max-tokens", o->judge_max_tokens, "longest judge reply, in tokens")->capture_default_str();
+  cmd->add_option("--judge-threads", o->judge.threads, "threads for the judge model")->capture_default_str();
   cmd->footer(
       "Examples:\n"
       "  sangam serve -m model.gguf                       # http://127.0.0.1:8080, web chat at /\n"

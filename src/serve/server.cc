@@ -354,7 +354,8 @@ void Server::Impl::HandleGeneration(const httplib::Request& req, httplib::Respon
   std::string refusal;
   if (opts.guard != nullptr) {
     auto check = [&](std::string& text) {
-      const guard::Decision d = opts.guard->Check(text, guard::Direction::kInput);
+      guard::Decision d = opts.guard->Check(text, guard::Direction::kInput);
+      if (opts.judge != nullptr) opts.judge->Apply(text, guard::Direction::kInput, &d);
       if (d.action == guard::Action::kBlock) {
         if (refusal.empty()) refusal = d.message;
       } else if (d.action == guard::Action::kRedact) {
@@ -661,7 +662,16 @@ void Server::Impl::HandleModerations(const httplib::Request& req, httplib::Respo
   const auto& cats = g->policy().categories();
   json results = json::array();
   for (const std::string& text : inputs) {
-    const guard::Decision d = g->Check(text, guard::Direction::kInput);
+    guard::Decision d = g->Check(text, guard::Direction::kInput);
+    const char* judged = nullptr;  // what the judge did, reported under sangam.judge
+    if (opts.judge != nullptr && g == opts.guard) {
+      switch (opts.judge->Apply(text, guard::Direction::kInput, &d)) {
+        case guard::JudgeOutcome::kSkipped: judged = "skipped"; break;
+        case guard::JudgeOutcome::kSafe: judged = "safe"; break;
+        case guard::JudgeOutcome::kUnsafe: judged = "unsafe"; break;
+        case guard::JudgeOutcome::kError: judged = "error"; break;
+      }
+    }
     json flags = json::object(), scores = json::object(), types = json::object();
     for (const guard::Category& c : cats) {
       const bool on = std::find(d.categories.begin(), d.categories.end(), c.code) != d.categories.end();
@@ -670,9 +680,10 @@ void Server::Impl::HandleModerations(const httplib::Request& req, httplib::Respo
       scores[c.name] = sit != d.scores.end() ? sit->second : (on ? 1.0f : 0.0f);
       types[c.name] = on ? json::array({"text"}) : json::array();
     }
+    json ours = {{"action", guard::ActionName(d.action)}, {"codes", d.categories}, {"language", d.language}};
+    if (judged != nullptr) ours["judge"] = judged;
     results.push_back({{"flagged", d.flagged}, {"categories", flags}, {"category_scores", scores},
-                       {"category_applied_input_types", types},
-                       {"sangam", {{"action", guard::ActionName(d.action)}, {"codes", d.categories}, {"language", d.language}}}});
+                       {"category_applied_input_types", types}, {"sangam", ours}});
   }
   res.set_content(Dump(json{{"id", NewId("modr")}, {"model", "sangam-guard:" + g->policy().name()}, {"results", results}}),
                   "application/json");

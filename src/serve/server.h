@@ -9,6 +9,7 @@
 
 #include "sangam/chat_template.h"
 #include "sangam/guard.h"
+#include "sangam/guard_judge.h"
 #include "sangam/status.h"
 #include "serve/engine.h"
 
@@ -30,6 +31,10 @@ struct ServerOptions {
   // policy for /v1/moderations (without one, /v1/moderations uses the default policy).
   const guard::Guard* guard = nullptr;
   const guard::Guard* moderation_guard = nullptr;
+  // Model-as-judge on prompts and /v1/moderations inputs after the policy's rules and classifier
+  // (optional, not owned; needs `guard`). Replies are not judged: the stream rail stays rules +
+  // classifier.
+  const guard::JudgeRail* judge = nullptr;
 };
 
 class Server {

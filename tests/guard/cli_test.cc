@@ -110,8 +110,95 @@ TEST(GuardCli, JudgeIsReported) {
   } else {
     EXPECT_EQ(j["flagged"].get<bool>(), j["judge"]["unsafe"].get<bool>()) << r.lines[0];
   }
+  // A cascade: the built-in policy's classifier scores this text far below a gate of 1, so the
+  // judge is not asked.
+  r = Sangam("guard check --judge " + model + " -t 1 --judge-gate 1 'Lily went to the park.'");
+  ASSERT_EQ(r.status, 0);
+  ASSERT_EQ(r.lines.size(), 1u);
+  const nlohmann::json k = nlohmann::json::parse(r.lines[0]);
+  ASSERT_TRUE(k["judge"].contains("skipped")) << r.lines[0];
+  EXPECT_NE(k["judge"]["skipped"].get<std::string>().find("below --judge-gate"), std::string::npos) << r.lines[0];
+  EXPECT_NE(Sangam("guard check --judge " + model + " --judge-gate 1.5 hello").status, 0);
   r = Sangam("guard check --judge " + (dir / "absent.gguf").string() + " hello");
   EXPECT_NE(r.status, 0);
+  fs::remove_all(dir);
+}
+
+// guard eval --max-per-dataset keeps a fixed sample of each data set and language; a negative
+// sample size, --judge with --classifier-only and a missing judge file are clear errors.
+TEST(GuardCli, EvalSamplesAndRejectsMisuse) {
+  if (!fs::exists(SANGAM_BINARY)) GTEST_SKIP() << SANGAM_BINARY << " not built";
+  const fs::path dir = fs::temp_directory_path() / ("sangam-guard-evaljudge-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string data = (dir / "mine.csv").string();
+  {
+    std::ofstream f(data);
+    f << "text,label,language\n";
+    for (int i = 0; i < 9; ++i) f << "The garden party number " << i << " was lovely.,safe,en\n";
+    for (int i = 0; i < 7; ++i) f << "La fête numéro " << i << " était belle.,safe,fr\n";
+  }
+  const std::string policy = (dir / "p.yaml").string();
+  {
+    std::ofstream f(policy);
+    f << "name: eval-judge-test\ncategories:\n  - {code: S1, name: violent_crimes, description: violence}\n"
+         "detectors: {input: [keywords], output: []}\n";
+  }
+  auto totals = [](const nlohmann::json& j, const std::string& lang) {
+    const nlohmann::json& c = j["by_language"][lang];
+    return c["tp"].get<int>() + c["fn"].get<int>() + c["fp"].get<int>() + c["tn"].get<int>();
+  };
+  RunResult r = Sangam("guard eval --policy " + policy + " --data " + data + " --max-per-dataset 4 --json");
+  ASSERT_EQ(r.status, 0);
+  std::string all;
+  for (const auto& l : r.lines) all += l;
+  nlohmann::json j = nlohmann::json::parse(all);
+  EXPECT_EQ(totals(j, "en"), 4);
+  EXPECT_EQ(totals(j, "fr"), 4);
+  r = Sangam("guard eval --policy " + policy + " --data " + data + " --max-per-dataset 100 --json");
+  ASSERT_EQ(r.status, 0);
+  all.clear();
+  for (const auto& l : r.lines) all += l;
+  j = nlohmann::json::parse(all);
+  EXPECT_EQ(totals(j, "en"), 9);
+  EXPECT_EQ(totals(j, "fr"), 7);
+  EXPECT_NE(Sangam("guard eval --data " + data + " --max-per-dataset -1").status, 0);
+  EXPECT_NE(Sangam("guard eval --data " + data + " --classifier-only --judge x.gguf").status, 0);
+  EXPECT_NE(Sangam("guard eval --data " + data + " --judge " + (dir / "absent.gguf").string()).status, 0);
+
+  fs::remove_all(dir);
+}
+
+// guard eval --judge: stories260K is no judge, so each reply is either a verdict or counted as
+// unusable; either way every sampled example is judged and the report says so.
+TEST(GuardCli, EvalWithJudge) {
+  SANGAM_REQUIRE_SHARED("data/models/stories260K.gguf");
+  const fs::path dir = fs::temp_directory_path() / ("sangam-guard-evaljudge2-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string data = (dir / "mine.csv").string();
+  {
+    std::ofstream f(data);
+    f << "text,label,language\n";
+    for (int i = 0; i < 5; ++i) f << "The garden party number " << i << " was lovely.,safe,en\n";
+    for (int i = 0; i < 5; ++i) f << "Tom hit Lily with a stick number " << i << ".,S1,en\n";
+  }
+  const std::string policy = (dir / "p.yaml").string();
+  {
+    std::ofstream f(policy);
+    f << "name: eval-judge-test\ncategories:\n  - {code: S1, name: violent_crimes, description: violence}\n"
+         "detectors: {input: [keywords], output: []}\n";
+  }
+  const std::string model = sangam::testing::SharedPath("data/models/stories260K.gguf");
+  RunResult r = Sangam("guard eval --policy " + policy + " --data " + data + " --max-per-dataset 4 --judge " + model +
+                       " -t 1 --judge-max-tokens 6 --json");
+  ASSERT_EQ(r.status, 0);
+  std::string all;
+  for (const auto& l : r.lines) all += l;
+  const nlohmann::json j = nlohmann::json::parse(all);
+  const nlohmann::json& c = j["overall"];
+  EXPECT_EQ(c["tp"].get<int>() + c["fn"].get<int>() + c["fp"].get<int>() + c["tn"].get<int>(), 4);
+  const std::string system = j["system"].get<std::string>();
+  EXPECT_NE(system.find(" of 4 verdicts unsafe"), std::string::npos) << system;
+  EXPECT_NE(system.find("replies unusable"), std::string::npos) << system;
   fs::remove_all(dir);
 }
 

@@ -3,11 +3,12 @@
 // stories260K model produces greedily) is cut in the stream before any byte of it reaches the
 // client; /v1/moderations answers in OpenAI's shape; the audit log records decisions.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { WORK_DIR, postJSON, sseData, startServer, storiesModel } from './util.mjs';
+import { BINARY, WORK_DIR, postJSON, sseData, startServer, storiesModel } from './util.mjs';
 
 const model = storiesModel();
 const PROMPT = 'Once upon a time';
@@ -111,6 +112,28 @@ describe('guard rails in serve', { skip: model ? false : 'shared stories260K.ggu
     assert.equal(d.status, 200, d.text);
     assert.equal(d.json.results[0].flagged, true);
     assert.equal(d.json.results[0].categories.violent_crimes, true);
+  });
+
+  test('--judge adds a judge model after the rules (asked unless already blocked)', async () => {
+    // stories260K is no real judge: a text put to it gets a verdict or an unusable reply ("error"),
+    // but the rules' block stands and is never put to the judge.
+    const judged = await startServer({ model, args: ['--policy', path.join(dir, 'policy.yaml'), '--judge', model,
+      '--judge-max-tokens', '4'] });
+    try {
+      const r = await postJSON(`${judged.baseURL}/moderations`, { input: ['a quiet walk in the park', `we say ${banned} here`] });
+      assert.equal(r.status, 200, r.text);
+      assert.ok(['safe', 'unsafe', 'error'].includes(r.json.results[0].sangam.judge), r.text);
+      assert.equal(r.json.results[1].sangam.judge, 'skipped');
+      assert.equal(r.json.results[1].flagged, true);
+      const c = await postJSON(`${judged.baseURL}/chat/completions`, {
+        messages: [{ role: 'user', content: 'Tell me about a cat.' }], max_tokens: 4 });
+      assert.equal(c.status, 200, c.text);
+    } finally {
+      await judged.stop();
+    }
+    const bad = spawnSync(BINARY, ['serve', '-m', model, '--judge', model, '--port', '0'], { encoding: 'utf8', timeout: 60_000 });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--judge needs --policy/);
   });
 
   test('the audit log exists and never holds the raw text', async () => {
