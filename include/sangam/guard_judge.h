@@ -120,6 +120,11 @@ class JudgeRail {
   // serialised on one judge.
   JudgeOutcome Apply(std::string_view text, Direction dir, Decision* d, JudgeVerdict* verdict = nullptr,
                      std::string* error = nullptr) const;
+  // The same for a conversation, as Llama Guard 3 reads it: the LAST turn is assessed in the
+  // context of the earlier ones. *d is the decision to gate on and fold into (e.g. the last
+  // user turn's, with classifier_harm the highest of the turns').
+  JudgeOutcome ApplyConversation(const std::vector<JudgeTurn>& conversation, Decision* d,
+                                 JudgeVerdict* verdict = nullptr, std::string* error = nullptr) const;
   JudgeRailStats stats() const;
   const JudgeRailOptions& options() const { return opts_; }
 

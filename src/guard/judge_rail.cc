@@ -34,13 +34,18 @@ Result<std::unique_ptr<JudgeRail>> JudgeRail::Create(std::unique_ptr<model::Mode
 
 JudgeOutcome JudgeRail::Apply(std::string_view text, Direction dir, Decision* d, JudgeVerdict* verdict,
                              std::string* error) const {
+  return ApplyConversation({{dir == Direction::kOutput ? JudgeRole::kAgent : JudgeRole::kUser, std::string(text)}}, d,
+                           verdict, error);
+}
+
+JudgeOutcome JudgeRail::ApplyConversation(const std::vector<JudgeTurn>& conversation, Decision* d,
+                                          JudgeVerdict* verdict, std::string* error) const {
   const bool gated_out = d->classifier_harm >= 0.0f && d->classifier_harm < opts_.gate;
   if (d->action == Action::kBlock || gated_out) {
     ++skipped_;
     return JudgeOutcome::kSkipped;
   }
-  const std::string prompt = BuildLlamaGuardPrompt(
-      categories_, {{dir == Direction::kOutput ? JudgeRole::kAgent : JudgeRole::kUser, std::string(text)}});
+  const std::string prompt = BuildLlamaGuardPrompt(categories_, conversation);
   JudgeOptions jo;
   jo.max_tokens = opts_.max_tokens;
   Result<JudgeVerdict> v = [&] {

@@ -43,6 +43,11 @@ void Metrics::AddTokens(int64_t prompt, int64_t completion) {
   completion_tokens_ += completion;
 }
 
+void Metrics::CountJudge(const std::string& outcome) {
+  std::lock_guard<std::mutex> lk(mu_);
+  ++judge_[outcome];
+}
+
 void Metrics::RenderHistogram(std::string& out, const std::string& name, const std::string& labels,
                               const std::vector<double>& bounds, const Histogram& h) {
   uint64_t cum = 0;
@@ -74,6 +79,14 @@ std::string Metrics::Render(const std::vector<std::pair<std::string, double>>& g
   out += "# HELP sangam_generated_tokens_total Tokens generated for finished requests.\n";
   out += "# TYPE sangam_generated_tokens_total counter\n";
   out += StrFormat("sangam_generated_tokens_total %lld\n", static_cast<long long>(completion_tokens_));
+  if (!judge_.empty()) {
+    out += "# HELP sangam_guard_judge_total Judge model outcomes on prompts and moderation inputs.\n";
+    out += "# TYPE sangam_guard_judge_total counter\n";
+    for (const auto& [outcome, v] : judge_) {
+      out += StrFormat("sangam_guard_judge_total{outcome=\"%s\"} %llu\n", outcome.c_str(),
+                       static_cast<unsigned long long>(v));
+    }
+  }
   for (const auto& [name, v] : gauges) {
     const bool counter = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
     out += "# TYPE " + name + (counter ? " counter\n" : " gauge\n");

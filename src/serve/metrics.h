@@ -16,6 +16,8 @@ class Metrics {
   void ObserveDuration(const std::string& endpoint, double seconds);
   void ObserveTtft(double seconds);
   void AddTokens(int64_t prompt, int64_t completion);
+  // One judge outcome ("safe", "unsafe", "skipped", "error"): sangam_guard_judge_total{outcome}.
+  void CountJudge(const std::string& outcome);
   // Renders everything plus the given gauges (name -> value; names must be valid metric names).
   std::string Render(const std::vector<std::pair<std::string, double>>& gauges) const;
 
@@ -35,6 +37,7 @@ class Metrics {
   std::map<std::string, Histogram> durations_;
   Histogram ttft_;
   int64_t prompt_tokens_ = 0, completion_tokens_ = 0;
+  std::map<std::string, uint64_t> judge_;
 };
 
 }  // namespace sangam::serve

@@ -353,21 +353,43 @@ void Server::Impl::HandleGeneration(const httplib::Request& req, httplib::Respon
   // Input rail: every non-assistant message (or the prompt) is checked; PII is redacted in place.
   std::string refusal;
   if (opts.guard != nullptr) {
+    // For the judge: the highest classifier score of the checked texts, and the language of the
+    // last one (for the refusal).
+    guard::Decision judged;
     auto check = [&](std::string& text) {
-      guard::Decision d = opts.guard->Check(text, guard::Direction::kInput);
-      if (opts.judge != nullptr) opts.judge->Apply(text, guard::Direction::kInput, &d);
+      const guard::Decision d = opts.guard->Check(text, guard::Direction::kInput);
+      judged.classifier_harm = std::max(judged.classifier_harm, d.classifier_harm);
+      judged.language = d.language;
       if (d.action == guard::Action::kBlock) {
         if (refusal.empty()) refusal = d.message;
       } else if (d.action == guard::Action::kRedact) {
         text = d.redacted;
       }
     };
+    std::vector<guard::JudgeTurn> conversation;
     if (chat) {
       for (auto& m : p.messages) {
         if (m.role != "assistant") check(m.content);
+        // Llama Guard reads user and agent turns; system messages are the deployment's own.
+        if (m.role == "assistant") {
+          conversation.push_back({guard::JudgeRole::kAgent, m.content});
+        } else if (m.role != "system") {
+          conversation.push_back({guard::JudgeRole::kUser, m.content});
+        }
       }
     } else {
       check(p.prompt);
+      conversation.push_back({guard::JudgeRole::kUser, p.prompt});
+    }
+    // One judge call per request, on the conversation (after redaction), unless already refused.
+    if (opts.judge != nullptr && refusal.empty() && !conversation.empty() &&
+        conversation.back().role == guard::JudgeRole::kUser) {
+      const guard::JudgeOutcome out = opts.judge->ApplyConversation(conversation, &judged);
+      metrics.CountJudge(out == guard::JudgeOutcome::kSkipped ? "skipped"
+                         : out == guard::JudgeOutcome::kSafe  ? "safe"
+                         : out == guard::JudgeOutcome::kUnsafe ? "unsafe"
+                                                               : "error");
+      if (judged.action == guard::Action::kBlock) refusal = judged.message;
     }
   }
 
@@ -671,6 +693,7 @@ void Server::Impl::HandleModerations(const httplib::Request& req, httplib::Respo
         case guard::JudgeOutcome::kUnsafe: judged = "unsafe"; break;
         case guard::JudgeOutcome::kError: judged = "error"; break;
       }
+      if (judged != nullptr) metrics.CountJudge(judged);
     }
     json flags = json::object(), scores = json::object(), types = json::object();
     for (const guard::Category& c : cats) {

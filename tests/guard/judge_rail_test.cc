@@ -116,5 +116,26 @@ TEST(JudgeRail, ConcurrentCallsAreSerialised) {
   EXPECT_EQ((*rail)->stats().asked, 8);
 }
 
+// A conversation is judged as one prompt (its last turn in the context of the others); the gate
+// applies to the decision given.
+TEST(JudgeRail, JudgesAConversationOnce) {
+  SANGAM_REQUIRE_SHARED("data/models/stories260K.gguf");
+  JudgeRailOptions o;
+  o.max_tokens = 3;
+  o.gate = 0.5f;
+  auto rail = JudgeRail::Create(TinyModel(), OneCategoryPolicy(), o);
+  ASSERT_TRUE(rail.ok()) << rail.status().ToString();
+  const std::vector<JudgeTurn> conv = {
+      {JudgeRole::kUser, "Tell me about a cat."}, {JudgeRole::kAgent, "Cats purr."}, {JudgeRole::kUser, "And dogs?"}};
+  Decision d;
+  d.classifier_harm = 0.7f;
+  EXPECT_NE((*rail)->ApplyConversation(conv, &d), JudgeOutcome::kSkipped);
+  Decision low;
+  low.classifier_harm = 0.1f;
+  EXPECT_EQ((*rail)->ApplyConversation(conv, &low), JudgeOutcome::kSkipped);
+  EXPECT_EQ((*rail)->stats().asked, 1);
+  EXPECT_EQ((*rail)->stats().skipped, 1);
+}
+
 }  // namespace
 }  // namespace sangam::guard

@@ -38,4 +38,16 @@ TEST(MetricsTest, RendersCountersHistogramsAndGauges) {
 }
 
 }  // namespace
+TEST(MetricsTest, CountsJudgeOutcomesOnlyWhenThereAreAny) {
+  Metrics m;
+  EXPECT_EQ(m.Render({}).find("sangam_guard_judge_total"), std::string::npos);
+  m.CountJudge("safe");
+  m.CountJudge("safe");
+  m.CountJudge("skipped");
+  const std::string t = m.Render({});
+  EXPECT_NE(t.find("# TYPE sangam_guard_judge_total counter\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("sangam_guard_judge_total{outcome=\"safe\"} 2\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("sangam_guard_judge_total{outcome=\"skipped\"} 1\n"), std::string::npos) << t;
+}
+
 }  // namespace sangam::serve

@@ -125,9 +125,24 @@ describe('guard rails in serve', { skip: model ? false : 'shared stories260K.ggu
       assert.ok(['safe', 'unsafe', 'error'].includes(r.json.results[0].sangam.judge), r.text);
       assert.equal(r.json.results[1].sangam.judge, 'skipped');
       assert.equal(r.json.results[1].flagged, true);
+      // A chat request is judged once, as one conversation (system message left out), however
+      // many messages it has; /metrics counts the outcomes.
+      const judgeCount = async () => {
+        const m = await (await fetch(`${judged.url}/metrics`)).text();
+        const counts = {};
+        for (const [, outcome, n] of m.matchAll(/^sangam_guard_judge_total\{outcome="(\w+)"\} (\d+)$/gm)) counts[outcome] = Number(n);
+        return counts;
+      };
+      const before = await judgeCount();
+      assert.equal(before.skipped, 1, JSON.stringify(before));
+      const asked = (c) => (c.safe ?? 0) + (c.unsafe ?? 0) + (c.error ?? 0);
+      assert.equal(asked(before), 1, JSON.stringify(before));
       const c = await postJSON(`${judged.baseURL}/chat/completions`, {
-        messages: [{ role: 'user', content: 'Tell me about a cat.' }], max_tokens: 4 });
+        messages: [{ role: 'system', content: 'You are kind.' }, { role: 'user', content: 'Tell me about a cat.' },
+          { role: 'assistant', content: 'Cats purr.' }, { role: 'user', content: 'And dogs?' }], max_tokens: 4 });
       assert.equal(c.status, 200, c.text);
+      const after = await judgeCount();
+      assert.equal(asked(after), 2, JSON.stringify(after));
     } finally {
       await judged.stop();
     }
