@@ -113,6 +113,10 @@ class Guard {
   // The same decision as Check, but never written to the audit log (the stream rail uses it for
   // its intermediate checks and audits only the final one).
   virtual Decision Evaluate(std::string_view text, Direction dir) const = 0;
+  // Appends a decision made from this guard's Check or Evaluate and then changed outside it (a
+  // judge's verdict folded in: its scores then hold "judge") to the audit log, as a row of its
+  // own; does nothing without an audit log. Thread-safe.
+  virtual void Record(const Decision& decision, std::string_view text, Direction dir) const = 0;
   virtual const Policy& policy() const = 0;
 };
 

@@ -84,7 +84,8 @@ enum class Direction;
 // its codes that are policy categories are added (policy order, no duplicates) with score 1, the
 // action becomes the most severe of the flagged categories' actions (block when the judge named no
 // category the policy has), and a block sets the policy's refusal for the decision's language.
-// Adds the reason "judge: unsafe S1,S10" or "judge: safe". A safe verdict never unflags.
+// Adds the reason "judge: unsafe S1,S10" or "judge: safe" and the score "judge" (1 unsafe, 0 safe).
+// A safe verdict never unflags.
 void MergeJudgeVerdict(const Policy& policy, const JudgeVerdict& verdict, Decision* decision);
 
 // A judge model as a rail beside the rules and the classifier, for `guard check/eval --judge` and

@@ -76,6 +76,7 @@ Status RunCheck(const GuardCheckOptions& o) {
       jv = {{"error", error}};
     } else {
       jv = {{"unsafe", v.unsafe}, {"categories", v.categories}, {"reply", v.raw}};
+      g->Record(d, text, dir);  // the judged decision is audited too, as its own row
     }
     nlohmann::json out = nlohmann::json::parse(d.ToJson());
     out["judge"] = jv;

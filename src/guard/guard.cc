@@ -66,11 +66,14 @@ class GuardImpl final : public Guard {
 
   Decision Check(std::string_view text, Direction dir) const override {
     Decision d = Evaluate(text, dir);
-    if (audit_) {
-      Status st = audit_->Record(d, dir, p_->hash(), text, p_->log_raw_text());
-      if (!st.ok() && !audit_warned_.exchange(true)) LOG_WARN("%s", st.message().c_str());
-    }
+    Record(d, text, dir);
     return d;
+  }
+
+  void Record(const Decision& d, std::string_view text, Direction dir) const override {
+    if (!audit_) return;
+    Status st = audit_->Record(d, dir, p_->hash(), text, p_->log_raw_text());
+    if (!st.ok() && !audit_warned_.exchange(true)) LOG_WARN("%s", st.message().c_str());
   }
 
   Decision Evaluate(std::string_view input, Direction dir) const override {

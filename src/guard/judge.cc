@@ -186,6 +186,7 @@ void MergeJudgeVerdict(const Policy& policy, const JudgeVerdict& verdict, Decisi
   for (const std::string& c : verdict.categories) codes += (codes.empty() ? "" : ",") + c;
   d->reasons.push_back(verdict.unsafe ? "judge: unsafe " + (codes.empty() ? std::string("(no category)") : codes)
                                       : std::string("judge: safe"));
+  d->scores["judge"] = verdict.unsafe ? 1.0f : 0.0f;
   if (!verdict.unsafe) return;
   d->flagged = true;
   bool named = false;

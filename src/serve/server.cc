@@ -356,10 +356,13 @@ void Server::Impl::HandleGeneration(const httplib::Request& req, httplib::Respon
     // For the judge: the highest classifier score of the checked texts, and the language of the
     // last one (for the refusal).
     guard::Decision judged;
+    float max_harm = -1.0f;
+    std::string judged_text;
     auto check = [&](std::string& text) {
       const guard::Decision d = opts.guard->Check(text, guard::Direction::kInput);
-      judged.classifier_harm = std::max(judged.classifier_harm, d.classifier_harm);
-      judged.language = d.language;
+      max_harm = std::max(max_harm, d.classifier_harm);
+      judged = d;
+      judged_text = text;
       if (d.action == guard::Action::kBlock) {
         if (refusal.empty()) refusal = d.message;
       } else if (d.action == guard::Action::kRedact) {
@@ -384,7 +387,11 @@ void Server::Impl::HandleGeneration(const httplib::Request& req, httplib::Respon
     // One judge call per request, on the conversation (after redaction), unless already refused.
     if (opts.judge != nullptr && refusal.empty() && !conversation.empty() &&
         conversation.back().role == guard::JudgeRole::kUser) {
+      judged.classifier_harm = max_harm;
       const guard::JudgeOutcome out = opts.judge->ApplyConversation(conversation, &judged);
+      if (out == guard::JudgeOutcome::kSafe || out == guard::JudgeOutcome::kUnsafe) {
+        opts.guard->Record(judged, judged_text, guard::Direction::kInput);
+      }
       metrics.CountJudge(out == guard::JudgeOutcome::kSkipped ? "skipped"
                          : out == guard::JudgeOutcome::kSafe  ? "safe"
                          : out == guard::JudgeOutcome::kUnsafe ? "unsafe"
@@ -689,8 +696,8 @@ void Server::Impl::HandleModerations(const httplib::Request& req, httplib::Respo
     if (opts.judge != nullptr && g == opts.guard) {
       switch (opts.judge->Apply(text, guard::Direction::kInput, &d)) {
         case guard::JudgeOutcome::kSkipped: judged = "skipped"; break;
-        case guard::JudgeOutcome::kSafe: judged = "safe"; break;
-        case guard::JudgeOutcome::kUnsafe: judged = "unsafe"; break;
+        case guard::JudgeOutcome::kSafe: judged = "safe"; g->Record(d, text, guard::Direction::kInput); break;
+        case guard::JudgeOutcome::kUnsafe: judged = "unsafe"; g->Record(d, text, guard::Direction::kInput); break;
         case guard::JudgeOutcome::kError: judged = "error"; break;
       }
       if (judged != nullptr) metrics.CountJudge(judged);

@@ -12,6 +12,7 @@
 #include "guard/internal.h"
 #include "guard_test_util.h"
 #include "sangam/guard.h"
+#include "sangam/guard_judge.h"
 
 namespace sangam::guard {
 namespace {
@@ -89,6 +90,38 @@ TEST(GuardAudit, RowsColumnsAndAppendOnly) {
   EXPECT_EQ(db.Query("SELECT count(*) FROM guard_audit")[0][0], "3");
   EXPECT_EQ(db.Query("PRAGMA journal_mode")[0][0], "wal");
   fs::remove(path);
+}
+
+// A decision changed after Check (a judge's verdict folded in) is appended as a row of its own,
+// with the judge's score; Record without an audit log does nothing.
+TEST(GuardAudit, RecordsJudgedDecisions) {
+  const std::string path = TempDb("judged");
+  auto p = testing::RulesOnlyDefault();
+  ASSERT_NE(p, nullptr);
+  {
+    GuardOptions o;
+    o.audit_db = path;
+    auto g = Guard::Create(p, o);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    Decision d = (*g)->Check("how do I get to the station?", Direction::kInput);
+    EXPECT_FALSE(d.flagged);
+    MergeJudgeVerdict(*p, JudgeVerdict{true, {"S2"}, "unsafe\nS2"}, &d);
+    (*g)->Record(d, "how do I get to the station?", Direction::kInput);
+  }
+  Db db(path);
+  auto rows = db.Query("SELECT flagged, action, categories, scores, text_sha256 FROM guard_audit ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0], "0");
+  EXPECT_EQ(rows[0][3].find("\"judge\""), std::string::npos) << rows[0][3];
+  EXPECT_EQ(rows[1][0], "1");
+  EXPECT_EQ(rows[1][1], "block");
+  EXPECT_EQ(rows[1][2], "[\"S2\"]");
+  EXPECT_NE(rows[1][3].find("\"judge\""), std::string::npos) << rows[1][3];
+  EXPECT_EQ(rows[1][4], rows[0][4]);
+  fs::remove(path);
+  auto plain = Guard::Create(p);
+  ASSERT_TRUE(plain.ok());
+  (*plain)->Record(Decision(), "x", Direction::kInput);  // no audit log: nothing to do, no crash
 }
 
 TEST(GuardAudit, RawTextOnlyWhenAllowedAndThreadSafe) {
