@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -181,7 +182,19 @@ class GuardImpl final : public Guard {
       d.categories.push_back(c.code);
       if (static_cast<int>(c.action) > static_cast<int>(d.action)) d.action = c.action;
     }
-    RedactRuleMatches(pd, t, matched_rules, &d);
+    const std::set<std::string> spanned = RedactRuleMatches(pd, t, matched_rules, &d);
+    // A flagged category whose action is redact but that has no span to replace (flagged by the
+    // classifier or the injection / language detectors, not by a keyword, pattern or PII match)
+    // cannot be redacted: the decision fails closed and blocks.
+    for (const std::string& code : d.categories) {
+      const Category* c = p_->Find(code);
+      if (c == nullptr || c->action != Action::kRedact || spanned.count(code) > 0) continue;
+      const bool pii_spans = std::any_of(d.redactions.begin(), d.redactions.end(),
+                                         [&](const Decision::Redaction& r) { return r.category == code; });
+      if (pii_spans) continue;
+      d.action = Action::kBlock;
+      d.reasons.push_back(code + ": action redact, but nothing to redact (no keyword, pattern or PII match) -> block");
+    }
     for (const auto& [code, v] : cls_scores) {
       float& s = score[code];
       s = std::max(s, std::clamp(v, 0.0f, 1.0f));
@@ -194,8 +207,10 @@ class GuardImpl final : public Guard {
  private:
   // Flagged categories whose action is redact: their keyword/pattern matches become "[NAME]"
   // placeholders in d->redacted (whole words), merged with the PII placeholders.
-  void RedactRuleMatches(const PolicyData& pd, std::string_view t, const std::vector<int>& matched,
-                         Decision* d) const {
+  // Returns the categories that had at least one span.
+  std::set<std::string> RedactRuleMatches(const PolicyData& pd, std::string_view t, const std::vector<int>& matched,
+                                          Decision* d) const {
+    std::set<std::string> spanned;
     std::vector<Decision::Redaction> extra;
     for (int ri : matched) {
       const Rule& r = pd.rules[ri];
@@ -207,9 +222,10 @@ class GuardImpl final : public Guard {
       for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
       for (const auto& [b, e] : FindRuleSpans(t, *pd.rule_regex[ri], kMaxRedactWords)) {
         extra.push_back({b, e, "[" + name + "]", r.category});
+        spanned.insert(r.category);
       }
     }
-    if (extra.empty()) return;
+    if (extra.empty()) return spanned;
     // Merge with the PII spans: sorted, and a span overlapping an earlier one is dropped.
     std::vector<Decision::Redaction> all = d->redactions;
     all.insert(all.end(), extra.begin(), extra.end());
@@ -231,6 +247,7 @@ class GuardImpl final : public Guard {
     red.append(t.data() + pos, t.size() - pos);
     d->redactions = std::move(kept);
     d->redacted = std::move(red);
+    return spanned;
   }
 
   static constexpr size_t kMaxRedactWords = 16;

@@ -200,7 +200,9 @@ void MergeJudgeVerdict(const Policy& policy, const JudgeVerdict& verdict, Decisi
     }
     if (by_judge || before) {
       cats.push_back(c.code);
-      if (static_cast<int>(c.action) > static_cast<int>(d->action)) d->action = c.action;
+      // A judge names no span: a category whose action is redact cannot be redacted, so it blocks.
+      const Action a = by_judge && !before && c.action == Action::kRedact ? Action::kBlock : c.action;
+      if (static_cast<int>(a) > static_cast<int>(d->action)) d->action = a;
     }
   }
   d->categories = std::move(cats);
