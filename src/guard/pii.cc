@@ -144,6 +144,10 @@ struct Matchers {
   RE2 phone_in{R"((?:(?:\+|\b00)91[ \-]?|\b0|\b)[6-9]\d{4}[ \-]?\d{5}\b)"};
   RE2 phone_intl{R"((?:\+|\b00)[1-9]\d{0,2}[ \-.]?(?:\(\d{1,4}\)[ \-.]?)?\d{1,4}(?:[ \-.]?\d{2,4}){1,4}\b)"};
   RE2 phone_nanp{R"((?:\(\d{3}\)\s?|\b\d{3}[\-.])\d{3}[\-.]\d{4}\b)"};
+  // National numbers with a trunk prefix 0, written in groups: "020 7946 0958", "(020) 7946 0958",
+  // "01 42 68 53 00", "07700 900123", "030-901820-11". At least one separator is required and the
+  // digit count is checked (9-11), so dates, decimals and bare IDs are not taken.
+  RE2 phone_national{R"((?:\(0\d{1,4}\)[ \-]?|\b0\d{1,4}[ \-.])\d{2,6}(?:[ \-.]\d{2,6}){0,3}\b)"};
   RE2 iban{R"(\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)"};
   RE2 pan{R"(\b[A-Z]{3}[PCHFATBLJG][A-Z]\d{4}[A-Z]\b)"};
   RE2 ipv4{R"(\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b)"};
@@ -299,10 +303,12 @@ std::vector<PiiMatch> FindPii(std::string_view text, const std::vector<PiiType>&
     });
   }
   if (has_digit && Wanted(types, PiiType::kPhone)) {
-    for (const RE2* re : {&m.phone_in, &m.phone_intl, &m.phone_nanp}) {
+    for (const RE2* re : {&m.phone_in, &m.phone_intl, &m.phone_nanp, &m.phone_national}) {
       ForEach(*re, text, false, [&](size_t b, size_t e, std::string_view v) {
         const std::string d = DigitsOf(v);
         if (d.size() < 7 || d.size() > 15) return;
+        if (re == &m.phone_national && (d.size() < 9 || d.size() > 11)) return;
+        if (re == &m.phone_national && b > 0 && (text[b - 1] == '+' || text[b - 1] == '.' || text[b - 1] == '/')) return;
         if (claimed.Free(b, e)) claimed.Add(PiiType::kPhone, b, e);
       });
     }

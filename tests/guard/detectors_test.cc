@@ -173,6 +173,10 @@ TEST(GuardPii, EachTypeRedacted) {
       {"my number is +91 98765 43210", "[PHONE]"},
       {"my number is 98765-43210", "[PHONE]"},
       {"call +1 415 555 2671 now", "[PHONE]"},
+      {"my number is 020 7946 0958", "[PHONE]"},     // national, trunk prefix 0 (UK)
+      {"appelez le 01 42 68 53 00", "[PHONE]"},      // France
+      {"call me on 07700 900123", "[PHONE]"},        // UK mobile
+      {"Büro: (030) 901820-11", "[PHONE]"},          // Germany, area code in brackets
       {"card 4111 1111 1111 1111 exp 12/29", "[CARD]"},
       {"card 5500-0000-0000-0004", "[CARD]"},
       {"IBAN GB82 WEST 1234 5698 7654 32 thanks", "[IBAN]"},
@@ -218,7 +222,10 @@ TEST(GuardPii, NearMissesAreNotFlagged) {
                                std::string("update to v1.2.3.4 now"), std::string("Windows version 10.0.19041.1"),
                                std::string("build 2.4.1.0-beta is out"), std::string("OID 1.3.6.1.4.1"),
                                std::string("the year 2024 had 366 days"), std::string("api_key = your_key_here"),
-                               std::string("email me at name at example dot com")}) {
+                               std::string("email me at name at example dot com"),
+                               std::string("on 01.02.2023 at 10:30"), std::string("born 05 05 1990"),
+                               std::string("ISBN 0-306-40615-2"), std::string("scores 0 10 20 30 40"),
+                               std::string("price 0.99 or 0.50 each")}) {
     const Decision d = (*g)->Check(t, Direction::kInput);
     EXPECT_FALSE(Has(d, "pii")) << t << " -> " << d.ToJson();
     EXPECT_TRUE(d.redactions.empty()) << t;
