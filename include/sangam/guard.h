@@ -47,6 +47,15 @@ struct Category {
 
 // A parsed, validated policy. `hash` is the SHA-256 (hex) of the policy file's bytes (for the
 // audit log); the default policy's hash is of its embedded text.
+// A judge model named by the policy (`judge: {model, gate, max_tokens}`), used by `guard check`,
+// `guard eval` and `serve` when their --judge option is not given. The guard library itself never
+// loads it (see JudgeRail in guard_judge.h).
+struct JudgeSpec {
+  std::string model;    // GGUF file, as written in the policy
+  float gate = 0.0f;    // ask only when the classifier's harm score reaches this (0 = always)
+  int max_tokens = 16;  // longest reply, in tokens
+};
+
 class Policy {
  public:
   // Parses YAML (.yaml/.yml) or TOML (.toml). InvalidArgument naming the file, line and key for
@@ -66,6 +75,8 @@ class Policy {
   // Bytes of the longest keyword (as written in the policy); the stream rail holds back at least
   // three times this (spaced-out letters double a word's length), capped at kMaxHoldbackBytes.
   virtual size_t longest_keyword_bytes() const = 0;
+  // The policy's judge, or nullptr when it names none.
+  virtual const JudgeSpec* judge() const = 0;
 };
 
 // The result of checking one text.

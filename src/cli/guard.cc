@@ -28,8 +28,8 @@ struct GuardCheckOptions {
   std::string direction = "input";
   std::string audit_db;
   ModelOptions judge;      // --judge MODEL (-m is not used: the judge is optional)
-  int judge_max_tokens = 16;
-  float judge_gate = 0.0f;
+  int judge_max_tokens = 0;   // 0 = the policy's judge.max_tokens, else 16
+  float judge_gate = -1.0f;   // < 0 = the policy's judge.gate, else 0
 };
 
 Result<std::string> ReadInput(const std::string& file) {
@@ -53,15 +53,8 @@ Status RunCheck(const GuardCheckOptions& o) {
 
   // Model-as-judge: the policy's hazard categories in Llama Guard 3's prompt format, greedy reply;
   // with --judge-gate only for texts the classifier finds at least that harmful.
-  std::unique_ptr<guard::JudgeRail> judge;
-  if (!o.judge.model.empty()) {
-    ASSIGN_OR_RETURN(std::unique_ptr<model::Model> m, LoadModel(o.judge));
-    guard::JudgeRailOptions jo;
-    jo.max_tokens = o.judge_max_tokens;
-    jo.threads = o.judge.threads;
-    jo.gate = o.judge_gate;
-    ASSIGN_OR_RETURN(judge, guard::JudgeRail::Create(std::move(m), policy, jo));
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<guard::JudgeRail> judge,
+                   MakeJudgeRail(o.judge, o.judge_gate, o.judge_max_tokens, policy));
   // The decision as JSON, with the judge's verdict folded in and reported under "judge".
   auto decide = [&](const std::string& text) -> std::string {
     guard::Decision d = g->Check(text, dir);
@@ -162,13 +155,16 @@ Command RegisterGuard(CLI::App& root) {
   check->add_option("--audit-db", o->audit_db, "append every decision to this SQLite audit log");
   check->add_option("--judge", o->judge.model,
                     "also ask this model (GGUF, e.g. a Llama Guard 3 conversion) in Llama Guard 3's format; an "
-                    "'unsafe' reply flags the text, its verdict is printed under \"judge\"");
-  check->add_option("--judge-max-tokens", o->judge_max_tokens, "longest judge reply, in tokens")->capture_default_str();
+                    "'unsafe' reply flags the text, its verdict is printed under \"judge\" (default: the policy's "
+                    "judge.model, if any)");
+  check->add_option("--judge-max-tokens", o->judge_max_tokens,
+                    "longest judge reply, in tokens (default: the policy's judge.max_tokens, else 16)")
+      ->check(CLI::Range(1, 256));
   check->add_option("--judge-gate", o->judge_gate,
                     "ask the judge only when the classifier's harm score (1 - P(benign)) reaches this: a cascade "
-                    "that keeps ordinary text at the classifier's speed (0 = always ask)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
+                    "that keeps ordinary text at the classifier's speed (default: the policy's judge.gate, else 0 = "
+                    "always ask)")
+      ->check(CLI::Range(0.0, 1.0));
   check->add_option("-t,--threads", o->judge.threads, "threads for the judge model")->capture_default_str();
 
   std::vector<Command> subs;

@@ -22,6 +22,20 @@
 #include "sangam/thread_pool.h"
 
 namespace sangam::cli {
+
+Result<std::unique_ptr<guard::JudgeRail>> MakeJudgeRail(ModelOptions judge, float gate, int max_tokens,
+                                                       std::shared_ptr<const guard::Policy> policy) {
+  const guard::JudgeSpec* spec = policy ? policy->judge() : nullptr;
+  if (judge.model.empty() && spec != nullptr) judge.model = spec->model;
+  if (judge.model.empty()) return std::unique_ptr<guard::JudgeRail>();
+  guard::JudgeRailOptions jo;
+  jo.threads = judge.threads;
+  jo.gate = gate >= 0.0f ? gate : (spec ? spec->gate : 0.0f);
+  jo.max_tokens = max_tokens > 0 ? max_tokens : (spec ? spec->max_tokens : 16);
+  ASSIGN_OR_RETURN(std::unique_ptr<model::Model> m, LoadModel(judge));
+  return guard::JudgeRail::Create(std::move(m), std::move(policy), jo);
+}
+
 namespace {
 
 // FILE[:LANG] of --benign-text: the language is what follows the last ':' unless it holds a '/'.
@@ -158,8 +172,8 @@ struct EvalFlags {
   std::string split = "all";
   int64_t max_per_dataset = 0;  // 0 = all
   ModelOptions judge;           // --judge MODEL
-  int judge_max_tokens = 16;
-  float judge_gate = 0.0f;
+  int judge_max_tokens = 0;   // 0 = the policy's, else 16
+  float judge_gate = -1.0f;   // < 0 = the policy's, else 0
 };
 
 // FNV-1a: a stable (compiler- and run-independent) hash for picking a sample.
@@ -248,15 +262,8 @@ Status RunEvalCmd(const EvalFlags& f) {
     // Model-as-judge, as in `guard check --judge`: an "unsafe" verdict flags the example; a reply
     // that cannot be parsed (or a prompt too long for the judge) leaves the rules' decision alone
     // and is counted.
-    std::unique_ptr<guard::JudgeRail> judge;
-    if (!f.judge.model.empty()) {
-      ASSIGN_OR_RETURN(std::unique_ptr<model::Model> m, LoadModel(f.judge));
-      guard::JudgeRailOptions jo;
-      jo.max_tokens = f.judge_max_tokens;
-      jo.threads = f.judge.threads;
-      jo.gate = f.judge_gate;
-      ASSIGN_OR_RETURN(judge, guard::JudgeRail::Create(std::move(m), policy, jo));
-    }
+    ASSIGN_OR_RETURN(std::unique_ptr<guard::JudgeRail> judge,
+                     MakeJudgeRail(f.judge, f.judge_gate, f.judge_max_tokens, policy));
     std::string first_error;
     int64_t done = 0;
     std::unique_ptr<ProgressBar> bar;
@@ -283,9 +290,9 @@ Status RunEvalCmd(const EvalFlags& f) {
     if (judge) {
       bar->Finish();
       const guard::JudgeRailStats st = judge->stats();
-      report.system += StrFormat(" + judge %s (gate %.2f: asked on %lld of %lld examples, %lld of %lld verdicts unsafe, "
+      report.system += StrFormat(" + judge (gate %.2f: asked on %lld of %lld examples, %lld of %lld verdicts unsafe, "
                                  "%lld replies unusable)",
-                                 f.judge.model.c_str(), static_cast<double>(f.judge_gate),
+                                 static_cast<double>(judge->options().gate),
                                  static_cast<long long>(st.asked), static_cast<long long>(st.asked + st.skipped),
                                  static_cast<long long>(st.unsafe), static_cast<long long>(st.asked),
                                  static_cast<long long>(st.errors));
@@ -460,12 +467,15 @@ Command RegisterGuardEval(CLI::App& guard) {
       ->capture_default_str();
   cmd->add_option("--judge", f->judge.model,
                   "also ask this model (GGUF, e.g. a Llama Guard 3 conversion) in Llama Guard 3's format, as "
-                  "`guard check --judge` does; an 'unsafe' verdict flags the example");
-  cmd->add_option("--judge-max-tokens", f->judge_max_tokens, "longest judge reply, in tokens")->capture_default_str();
+                  "`guard check --judge` does; an 'unsafe' verdict flags the example (default: the policy's "
+                  "judge.model, if any)");
+  cmd->add_option("--judge-max-tokens", f->judge_max_tokens,
+                  "longest judge reply, in tokens (default: the policy's judge.max_tokens, else 16)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--judge-gate", f->judge_gate,
-                  "ask the judge only when the classifier's harm score reaches this (a cascade; 0 = always)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
+                  "ask the judge only when the classifier's harm score reaches this (a cascade; default: the "
+                  "policy's judge.gate, else 0 = always)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("-t,--threads", f->judge.threads, "threads for the judge model")->capture_default_str();
   cmd->add_flag("--json", f->json, "JSON instead of Markdown");
   cmd->add_option("-o,--out", f->out, "write the report to this file");

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "cli/common.h"
+#include "cli/guard_ml.h"
 #include "sangam/chat_template.h"
 #include "sangam/guard.h"
 #include "sangam/guard_judge.h"
@@ -37,8 +38,8 @@ struct ServeOptions {
   std::string policy;
   std::string audit_db;
   ModelOptions judge;  // --judge MODEL
-  int judge_max_tokens = 16;
-  float judge_gate = 0.0f;
+  int judge_max_tokens = 0;   // 0 = the policy's judge.max_tokens, else 16
+  float judge_gate = -1.0f;   // < 0 = the policy's judge.gate, else 0
 };
 
 std::string FileStem(const std::string& path) {
@@ -75,14 +76,7 @@ Status RunServe(ServeOptions o) {
     guard::GuardOptions go;
     go.audit_db = o.audit_db;
     ASSIGN_OR_RETURN(rail, guard::Guard::Create(policy, go));
-    if (!o.judge.model.empty()) {
-      ASSIGN_OR_RETURN(std::unique_ptr<model::Model> jm, LoadModel(o.judge));
-      guard::JudgeRailOptions jo;
-      jo.max_tokens = o.judge_max_tokens;
-      jo.threads = o.judge.threads;
-      jo.gate = o.judge_gate;
-      ASSIGN_OR_RETURN(judge, guard::JudgeRail::Create(std::move(jm), policy, jo));
-    }
+    ASSIGN_OR_RETURN(judge, MakeJudgeRail(o.judge, o.judge_gate, o.judge_max_tokens, policy));
   } else {
     if (!o.audit_db.empty()) return InvalidArgumentError("serve: --audit-db needs --policy");
     auto policy = guard::Policy::Default();
@@ -220,13 +214,15 @@ Command RegisterServe(CLI::App& root) {
   cmd->add_option("--audit-db", o->audit_db, "SQLite file for the guard's append-only audit log (needs --policy)");
   cmd->add_option("--judge", o->judge.model,
                   "also ask this model (GGUF, Llama Guard 3 format) about every prompt and /v1/moderations input "
-                  "after the policy's rules and classifier (needs --policy); replies are not judged");
+                  "after the policy's rules and classifier (needs --policy; default: the policy's judge.model, if any); "
+                  "replies are not judged");
   cmd->add_option("--judge-gate", o->judge_gate,
                   "ask the judge only when the classifier's harm score reaches this: a cascade that keeps ordinary "
-                  "prompts at the classifier's speed (0 = always ask)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  cmd->add_option("--judge-max-tokens", o->judge_max_tokens, "longest judge reply, in tokens")->capture_default_str();
+                  "prompts at the classifier's speed (default: the policy's judge.gate, else 0 = always ask)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--judge-max-tokens", o->judge_max_tokens,
+                  "longest judge reply, in tokens (default: the policy's judge.max_tokens, else 16)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--judge-threads", o->judge.threads, "threads for the judge model")->capture_default_str();
   cmd->footer(
       "Examples:\n"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +105,7 @@ struct PolicyData {
   // Per detected language (classifier.language_thresholds), overriding classifier_threshold.
   std::map<std::string, float> classifier_language_thresholds;
   bool log_raw_text = false;
+  std::optional<JudgeSpec> judge;  // `judge:`, when given
   // Compiled matchers; index -> rule index.
   std::shared_ptr<RE2::Set> keyword_set, pattern_set;
   std::vector<int> keyword_rule, pattern_rule;
@@ -131,6 +133,7 @@ class PolicyImpl final : public Policy {
     }
     return n;
   }
+  const JudgeSpec* judge() const override { return d_.judge ? &*d_.judge : nullptr; }
   const PolicyData& data() const { return d_; }
   const Category* Find(std::string_view code) const;
 

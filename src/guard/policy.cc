@@ -299,7 +299,7 @@ class Parser {
       return InvalidArgumentError(source_ + ": a policy must be a YAML mapping with keys like name, categories, keywords (see docs/GUARD.md)");
     }
     RETURN_IF_ERROR(CheckKeys(root, "", {"name", "version", "description", "categories", "keywords", "patterns", "languages", "pii",
-                                         "refusals", "detectors", "classifier", "audit"}));
+                                         "refusals", "detectors", "classifier", "judge", "audit"}));
     d.name = "unnamed";
     if (root["name"]) {
       ASSIGN_OR_RETURN(d.name, Str(root["name"], "name"));
@@ -410,6 +410,26 @@ class Parser {
       }
     } else if ((d.detectors_input | d.detectors_output) & kDetClassifier) {
       d.classifier_path = "default";
+    }
+
+    if (const YAML::Node j = root["judge"]) {
+      if (!j.IsMap()) return Error(j, "judge", "must be a mapping {model: FILE.gguf, gate: 0..1, max_tokens: N}");
+      RETURN_IF_ERROR(CheckKeys(j, "judge", {"model", "gate", "max_tokens"}));
+      if (!j["model"]) return Error(j, "judge", "needs 'model': the judge's GGUF file (a Llama Guard 3 conversion)");
+      JudgeSpec js;
+      ASSIGN_OR_RETURN(js.model, Str(j["model"], "judge.model"));
+      if (js.model.empty()) return Error(j["model"], "judge.model", "must not be empty");
+      if (j["gate"]) {
+        ASSIGN_OR_RETURN(js.gate, Threshold(j["gate"], "judge.gate"));
+      }
+      if (j["max_tokens"]) {
+        int v = 0;
+        if (!j["max_tokens"].IsScalar() || !YAML::convert<int>::decode(j["max_tokens"], v) || v < 1 || v > 256) {
+          return Error(j["max_tokens"], "judge.max_tokens", "must be a whole number in 1..256");
+        }
+        js.max_tokens = v;
+      }
+      d.judge = js;
     }
 
     if (const YAML::Node a = root["audit"]) {

@@ -119,6 +119,19 @@ TEST(GuardCli, JudgeIsReported) {
   ASSERT_TRUE(k["judge"].contains("skipped")) << r.lines[0];
   EXPECT_NE(k["judge"]["skipped"].get<std::string>().find("below --judge-gate"), std::string::npos) << r.lines[0];
   EXPECT_NE(Sangam("guard check --judge " + model + " --judge-gate 1.5 hello").status, 0);
+  // The policy can name the judge itself (judge: {model, gate, max_tokens}); no --judge needed.
+  const std::string with_judge = (dir / "pj.yaml").string();
+  {
+    std::ofstream f(with_judge);
+    f << "name: judge-in-policy\ncategories:\n  - {code: S1, name: violent_crimes, description: violence}\n"
+         "detectors: {input: [keywords], output: []}\njudge: {model: \"" << model << "\", max_tokens: 4}\n";
+  }
+  r = Sangam("guard check --policy " + with_judge + " -t 1 'Lily went to the park.'");
+  ASSERT_EQ(r.status, 0);
+  ASSERT_EQ(r.lines.size(), 1u);
+  const nlohmann::json pj = nlohmann::json::parse(r.lines[0]);
+  ASSERT_TRUE(pj.contains("judge")) << r.lines[0];
+  EXPECT_FALSE(pj["judge"].contains("skipped")) << r.lines[0];
   r = Sangam("guard check --judge " + (dir / "absent.gguf").string() + " hello");
   EXPECT_NE(r.status, 0);
   fs::remove_all(dir);

@@ -82,6 +82,31 @@ TEST(GuardPolicy, MalformedPoliciesNameLineAndKey) {
   ExpectError("refusals:\n  en: [a, b]\n", {"bad.yaml:2", "refusals.en", "string"});
 }
 
+// `judge:` names a judge model for check / eval / serve; malformed blocks name the key.
+TEST(GuardPolicy, JudgeBlock) {
+  auto p = Policy::Parse("name: j\njudge: {model: lg3.gguf, gate: 0.3, max_tokens: 8}\n", "j.yaml");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_NE((*p)->judge(), nullptr);
+  EXPECT_EQ((*p)->judge()->model, "lg3.gguf");
+  EXPECT_FLOAT_EQ((*p)->judge()->gate, 0.3f);
+  EXPECT_EQ((*p)->judge()->max_tokens, 8);
+  auto q = Policy::Parse("name: j\njudge: {model: lg3.gguf}\n", "j.yaml");
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ((*q)->judge()->gate, 0.0f);
+  EXPECT_EQ((*q)->judge()->max_tokens, 16);
+  auto none = Policy::Parse("name: j\n", "j.yaml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ((*none)->judge(), nullptr);
+  auto def = Policy::Default();
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ((*def)->judge(), nullptr);
+  ExpectError("name: x\njudge: {gate: 0.2}\n", {"bad.yaml:2", "judge", "model"});
+  ExpectError("name: x\njudge: {model: a.gguf, gate: 2}\n", {"judge.gate", "[0, 1]"});
+  ExpectError("name: x\njudge: {model: a.gguf, max_tokens: 0}\n", {"judge.max_tokens", "1..256"});
+  ExpectError("name: x\njudge: {model: a.gguf, modle: b}\n", {"modle", "valid keys"});
+  ExpectError("name: x\njudge: lg3.gguf\n", {"judge", "mapping"});
+}
+
 TEST(GuardPolicy, TomlIsRejectedClearly) {
   auto p = Policy::Parse("name = 'x'", "policy.toml");
   ASSERT_FALSE(p.ok());
