@@ -45,8 +45,6 @@ struct Category {
   float threshold = 0.5f;   // classifier score at which the category is flagged
 };
 
-// A parsed, validated policy. `hash` is the SHA-256 (hex) of the policy file's bytes (for the
-// audit log); the default policy's hash is of its embedded text.
 // A judge model named by the policy (`judge: {model, gate, max_tokens}`), used by `guard check`,
 // `guard eval` and `serve` when their --judge option is not given. The guard library itself never
 // loads it (see JudgeRail in guard_judge.h).
@@ -56,6 +54,8 @@ struct JudgeSpec {
   int max_tokens = 16;  // longest reply, in tokens
 };
 
+// A parsed, validated policy. `hash` is the SHA-256 (hex) of the policy file's bytes (for the
+// audit log); the default policy's hash is of its embedded text.
 class Policy {
  public:
   // Parses YAML (.yaml/.yml) or TOML (.toml). InvalidArgument naming the file, line and key for

@@ -7,14 +7,13 @@
 // InvalidArgument error, never a guess.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <atomic>
-#include <memory>
-#include <mutex>
 
 #include "sangam/status.h"
 #include "sangam/thread_pool.h"
@@ -102,6 +101,8 @@ struct JudgeRailOptions {
 };
 
 enum class JudgeOutcome { kSkipped, kSafe, kUnsafe, kError };
+// "skipped", "safe", "unsafe", "error".
+const char* JudgeOutcomeName(JudgeOutcome outcome);
 
 struct JudgeRailStats {
   int64_t asked = 0, skipped = 0, unsafe = 0, errors = 0;

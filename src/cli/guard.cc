@@ -14,8 +14,6 @@
 #include "cli/guard_ml.h"
 #include "sangam/guard.h"
 #include "sangam/guard_judge.h"
-#include "sangam/model.h"
-#include "sangam/thread_pool.h"
 
 namespace sangam::cli {
 namespace {
@@ -27,9 +25,7 @@ struct GuardCheckOptions {
   bool jsonl = false;
   std::string direction = "input";
   std::string audit_db;
-  ModelOptions judge;      // --judge MODEL (-m is not used: the judge is optional)
-  int judge_max_tokens = 0;   // 0 = the policy's judge.max_tokens, else 16
-  float judge_gate = -1.0f;   // < 0 = the policy's judge.gate, else 0
+  JudgeFlags judge;  // -m is not used: the judge is optional
 };
 
 Result<std::string> ReadInput(const std::string& file) {
@@ -54,7 +50,7 @@ Status RunCheck(const GuardCheckOptions& o) {
   // Model-as-judge: the policy's hazard categories in Llama Guard 3's prompt format, greedy reply;
   // with --judge-gate only for texts the classifier finds at least that harmful.
   ASSIGN_OR_RETURN(std::unique_ptr<guard::JudgeRail> judge,
-                   MakeJudgeRail(o.judge, o.judge_gate, o.judge_max_tokens, policy));
+                   MakeJudgeRail(o.judge, policy));
   // The decision as JSON, with the judge's verdict folded in and reported under "judge".
   auto decide = [&](const std::string& text) -> std::string {
     guard::Decision d = g->Check(text, dir);
@@ -133,7 +129,7 @@ Command RegisterGuard(CLI::App& root) {
   cmd->require_subcommand(1);
 
   auto o = std::make_shared<GuardCheckOptions>();
-  o->judge.threads = PhysicalCoreCount();
+  o->judge.model.threads = PhysicalCoreCount();
   CLI::App* check = cmd->add_subcommand(
       "check", "check texts against a guard policy and print one JSON decision per input");
   check->footer(
@@ -153,20 +149,8 @@ Command RegisterGuard(CLI::App& root) {
       ->check(CLI::IsMember({"input", "output"}))
       ->capture_default_str();
   check->add_option("--audit-db", o->audit_db, "append every decision to this SQLite audit log");
-  check->add_option("--judge", o->judge.model,
-                    "also ask this model (GGUF, e.g. a Llama Guard 3 conversion) in Llama Guard 3's format; an "
-                    "'unsafe' reply flags the text, its verdict is printed under \"judge\" (default: the policy's "
-                    "judge.model, if any)");
-  check->add_option("--judge-max-tokens", o->judge_max_tokens,
-                    "longest judge reply, in tokens (default: the policy's judge.max_tokens, else 16)")
-      ->check(CLI::Range(1, 256));
-  check->add_option("--judge-gate", o->judge_gate,
-                    "ask the judge only when the classifier's harm score (1 - P(benign)) reaches this: a cascade "
-                    "that keeps ordinary text at the classifier's speed (default: the policy's judge.gate, else 0 = "
-                    "always ask)")
-      ->check(CLI::Range(0.0, 1.0));
-  check->add_option("-t,--threads", o->judge.threads, "threads for the judge model")->capture_default_str();
-
+  AddJudgeOptions(check, &o->judge, "; an 'unsafe' reply flags the text, its verdict is printed under \"judge\"",
+                  "-t,--threads");
   std::vector<Command> subs;
   subs.push_back({check, [o] { return RunCheck(*o); }});
   subs.push_back(RegisterGuardTrain(*cmd));

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sangam/corpus.h"
 #include "sangam/file.h"
 #include "sangam/guard.h"
 #include "sangam/guard_classifier.h"
@@ -19,20 +20,34 @@
 #include "sangam/guard_eval.h"
 #include "sangam/guard_judge.h"
 #include "sangam/model.h"
-#include "sangam/thread_pool.h"
 
 namespace sangam::cli {
 
-Result<std::unique_ptr<guard::JudgeRail>> MakeJudgeRail(ModelOptions judge, float gate, int max_tokens,
-                                                       std::shared_ptr<const guard::Policy> policy) {
+void AddJudgeOptions(CLI::App* cmd, JudgeFlags* f, const std::string& what, const std::string& threads_flag) {
+  cmd->add_option("--judge", f->model.model,
+                  "also ask this model (GGUF, e.g. a Llama Guard 3 conversion) in Llama Guard 3's format" + what +
+                      " (default: the policy's judge.model, if any)");
+  cmd->add_option("--judge-gate", f->gate,
+                  "ask the judge only when the classifier's harm score (1 - P(benign)) reaches this: a cascade that "
+                  "keeps ordinary text at the classifier's speed (default: the policy's judge.gate, else 0 = always "
+                  "ask)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--judge-max-tokens", f->max_tokens,
+                  "longest judge reply, in tokens (default: the policy's judge.max_tokens, else 16)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option(threads_flag, f->model.threads, "threads for the judge model")->capture_default_str();
+}
+
+Result<std::unique_ptr<guard::JudgeRail>> MakeJudgeRail(const JudgeFlags& f, std::shared_ptr<const guard::Policy> policy) {
   const guard::JudgeSpec* spec = policy ? policy->judge() : nullptr;
-  if (judge.model.empty() && spec != nullptr) judge.model = spec->model;
-  if (judge.model.empty()) return std::unique_ptr<guard::JudgeRail>();
+  ModelOptions model = f.model;
+  if (model.model.empty() && spec != nullptr) model.model = spec->model;
+  if (model.model.empty()) return std::unique_ptr<guard::JudgeRail>();
   guard::JudgeRailOptions jo;
-  jo.threads = judge.threads;
-  jo.gate = gate >= 0.0f ? gate : (spec ? spec->gate : 0.0f);
-  jo.max_tokens = max_tokens > 0 ? max_tokens : (spec ? spec->max_tokens : 16);
-  ASSIGN_OR_RETURN(std::unique_ptr<model::Model> m, LoadModel(judge));
+  jo.threads = model.threads;
+  jo.gate = f.gate >= 0.0f ? f.gate : (spec ? spec->gate : 0.0f);
+  jo.max_tokens = f.max_tokens > 0 ? f.max_tokens : (spec ? spec->max_tokens : 16);
+  ASSIGN_OR_RETURN(std::unique_ptr<model::Model> m, LoadModel(model));
   return guard::JudgeRail::Create(std::move(m), std::move(policy), jo);
 }
 
@@ -171,25 +186,17 @@ struct EvalFlags {
   std::vector<std::string> only_datasets;
   std::string split = "all";
   int64_t max_per_dataset = 0;  // 0 = all
-  ModelOptions judge;           // --judge MODEL
-  int judge_max_tokens = 0;   // 0 = the policy's, else 16
-  float judge_gate = -1.0f;   // < 0 = the policy's, else 0
+  JudgeFlags judge;
 };
 
-// FNV-1a: a stable (compiler- and run-independent) hash for picking a sample.
-uint64_t StableHash(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-// Keeps at most `n` examples of each (data set, language): those whose text hashes lowest, so the
+// Keeps at most `n` examples of each (data set, language): those whose text hashes lowest (FNV-1a,
+// stable across runs and machines), so the
 // sample is spread over the whole file and the same on every run. The kept examples stay in order.
 void SamplePerDataset(int64_t n, std::vector<guard::EvalExample>* examples) {
   std::map<std::string, std::vector<std::pair<uint64_t, size_t>>> groups;
   for (size_t i = 0; i < examples->size(); ++i) {
     const guard::EvalExample& e = (*examples)[i];
-    groups[e.dataset + "/" + e.language].emplace_back(StableHash(e.text), i);
+    groups[e.dataset + "/" + e.language].emplace_back(adapt::Fnv1a64(e.text), i);
   }
   std::vector<bool> keep(examples->size(), false);
   for (auto& [key, members] : groups) {
@@ -225,7 +232,7 @@ Status RunEvalCmd(const EvalFlags& f) {
     });
   }
   if (f.max_per_dataset > 0) SamplePerDataset(f.max_per_dataset, &examples);
-  if (!f.judge.model.empty() && f.classifier_only) {
+  if (!f.judge.model.model.empty() && f.classifier_only) {
     return InvalidArgumentError("guard eval: --judge works with a policy (rules + classifier + judge), not with --classifier-only");
   }
   if (examples.empty()) {
@@ -263,7 +270,7 @@ Status RunEvalCmd(const EvalFlags& f) {
     // that cannot be parsed (or a prompt too long for the judge) leaves the rules' decision alone
     // and is counted.
     ASSIGN_OR_RETURN(std::unique_ptr<guard::JudgeRail> judge,
-                     MakeJudgeRail(f.judge, f.judge_gate, f.judge_max_tokens, policy));
+                     MakeJudgeRail(f.judge, policy));
     std::string first_error;
     int64_t done = 0;
     std::unique_ptr<ProgressBar> bar;
@@ -438,7 +445,7 @@ Command RegisterGuardTrain(CLI::App& guard) {
 
 Command RegisterGuardEval(CLI::App& guard) {
   auto f = std::make_shared<EvalFlags>();
-  f->judge.threads = PhysicalCoreCount();
+  f->judge.model.threads = PhysicalCoreCount();
   CLI::App* cmd = guard.add_subcommand(
       "eval", "measure a guard policy (or its classifier alone) on labelled data: precision, recall, F1, FPR per "
               "category / language / data set, plus latency");
@@ -465,18 +472,8 @@ Command RegisterGuardEval(CLI::App& guard) {
                   "0 = all), e.g. to measure a slow judge model")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--judge", f->judge.model,
-                  "also ask this model (GGUF, e.g. a Llama Guard 3 conversion) in Llama Guard 3's format, as "
-                  "`guard check --judge` does; an 'unsafe' verdict flags the example (default: the policy's "
-                  "judge.model, if any)");
-  cmd->add_option("--judge-max-tokens", f->judge_max_tokens,
-                  "longest judge reply, in tokens (default: the policy's judge.max_tokens, else 16)")
-      ->check(CLI::Range(1, 256));
-  cmd->add_option("--judge-gate", f->judge_gate,
-                  "ask the judge only when the classifier's harm score reaches this (a cascade; default: the "
-                  "policy's judge.gate, else 0 = always)")
-      ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("-t,--threads", f->judge.threads, "threads for the judge model")->capture_default_str();
+  AddJudgeOptions(cmd, &f->judge, ", as `guard check --judge` does; an 'unsafe' verdict flags the example",
+                  "-t,--threads");
   cmd->add_flag("--json", f->json, "JSON instead of Markdown");
   cmd->add_option("-o,--out", f->out, "write the report to this file");
   return {cmd, [f] { return RunEvalCmd(*f); }};

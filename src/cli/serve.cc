@@ -12,7 +12,6 @@
 #include "sangam/guard.h"
 #include "sangam/guard_judge.h"
 #include "sangam/log.h"
-#include "sangam/model.h"
 #include "serve/engine.h"
 #include "serve/server.h"
 
@@ -37,9 +36,7 @@ struct ServeOptions {
   std::string web_dir;
   std::string policy;
   std::string audit_db;
-  ModelOptions judge;  // --judge MODEL
-  int judge_max_tokens = 0;   // 0 = the policy's judge.max_tokens, else 16
-  float judge_gate = -1.0f;   // < 0 = the policy's judge.gate, else 0
+  JudgeFlags judge;
 };
 
 std::string FileStem(const std::string& path) {
@@ -68,7 +65,7 @@ Status RunServe(ServeOptions o) {
   // Guard before the model: a malformed policy should fail fast.
   std::unique_ptr<guard::Guard> rail, moderation;
   std::unique_ptr<guard::JudgeRail> judge;
-  if (!o.judge.model.empty() && o.policy.empty()) {
+  if (!o.judge.model.model.empty() && o.policy.empty()) {
     return InvalidArgumentError("serve: --judge needs --policy (the judge is asked about the policy's categories)");
   }
   if (!o.policy.empty()) {
@@ -76,7 +73,7 @@ Status RunServe(ServeOptions o) {
     guard::GuardOptions go;
     go.audit_db = o.audit_db;
     ASSIGN_OR_RETURN(rail, guard::Guard::Create(policy, go));
-    ASSIGN_OR_RETURN(judge, MakeJudgeRail(o.judge, o.judge_gate, o.judge_max_tokens, policy));
+    ASSIGN_OR_RETURN(judge, MakeJudgeRail(o.judge, policy));
   } else {
     if (!o.audit_db.empty()) return InvalidArgumentError("serve: --audit-db needs --policy");
     auto policy = guard::Policy::Default();
@@ -183,7 +180,7 @@ Status RunServe(ServeOptions o) {
 
 Command RegisterServe(CLI::App& root) {
   auto o = std::make_shared<ServeOptions>();
-  o->judge.threads = 1;
+  o->judge.model.threads = 1;
   CLI::App* cmd = root.add_subcommand(
       "serve", "OpenAI-compatible HTTP server (chat, completions, embeddings, moderations) with continuous "
                "batching and a web chat at /");
@@ -212,18 +209,10 @@ Command RegisterServe(CLI::App& root) {
   cmd->add_option("--web-dir", o->web_dir, "serve the web chat from this folder instead of the built-in files");
   cmd->add_option("--policy", o->policy, "guard policy (YAML) applied to prompts and replies, and to /v1/moderations");
   cmd->add_option("--audit-db", o->audit_db, "SQLite file for the guard's append-only audit log (needs --policy)");
-  cmd->add_option("--judge", o->judge.model,
-                  "also ask this model (GGUF, Llama Guard 3 format) about every prompt and /v1/moderations input "
-                  "after the policy's rules and classifier (needs --policy; default: the policy's judge.model, if any); "
-                  "replies are not judged");
-  cmd->add_option("--judge-gate", o->judge_gate,
-                  "ask the judge only when the classifier's harm score reaches this: a cascade that keeps ordinary "
-                  "prompts at the classifier's speed (default: the policy's judge.gate, else 0 = always ask)")
-      ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--judge-max-tokens", o->judge_max_tokens,
-                  "longest judge reply, in tokens (default: the policy's judge.max_tokens, else 16)")
-      ->check(CLI::Range(1, 256));
-  cmd->add_option("--judge-threads", o->judge.threads, "threads for the judge model")->capture_default_str();
+  AddJudgeOptions(cmd, &o->judge,
+                  " about every prompt and /v1/moderations input after the policy's rules and classifier (needs "
+                  "--policy); replies are not judged",
+                  "--judge-threads");
   cmd->footer(
       "Examples:\n"
       "  sangam serve -m model.gguf                       # http://127.0.0.1:8080, web chat at /\n"

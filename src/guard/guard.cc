@@ -189,9 +189,6 @@ class GuardImpl final : public Guard {
     for (const std::string& code : d.categories) {
       const Category* c = p_->Find(code);
       if (c == nullptr || c->action != Action::kRedact || spanned.count(code) > 0) continue;
-      const bool pii_spans = std::any_of(d.redactions.begin(), d.redactions.end(),
-                                         [&](const Decision::Redaction& r) { return r.category == code; });
-      if (pii_spans) continue;
       d.action = Action::kBlock;
       d.reasons.push_back(code + ": action redact, but nothing to redact (no keyword, pattern or PII match) -> block");
     }
@@ -207,10 +204,12 @@ class GuardImpl final : public Guard {
  private:
   // Flagged categories whose action is redact: their keyword/pattern matches become "[NAME]"
   // placeholders in d->redacted (whole words), merged with the PII placeholders.
-  // Returns the categories that had at least one span.
+  // Returns the categories that have at least one span (PII's included), before overlapping spans
+  // are merged away.
   std::set<std::string> RedactRuleMatches(const PolicyData& pd, std::string_view t, const std::vector<int>& matched,
                                           Decision* d) const {
     std::set<std::string> spanned;
+    for (const Decision::Redaction& r : d->redactions) spanned.insert(r.category);
     std::vector<Decision::Redaction> extra;
     for (int ri : matched) {
       const Rule& r = pd.rules[ri];

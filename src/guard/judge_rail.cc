@@ -7,6 +7,16 @@
 
 namespace sangam::guard {
 
+const char* JudgeOutcomeName(JudgeOutcome outcome) {
+  switch (outcome) {
+    case JudgeOutcome::kSkipped: return "skipped";
+    case JudgeOutcome::kSafe: return "safe";
+    case JudgeOutcome::kUnsafe: return "unsafe";
+    case JudgeOutcome::kError: return "error";
+  }
+  return "error";
+}
+
 JudgeRail::JudgeRail(std::unique_ptr<model::Model> model, std::shared_ptr<const Policy> policy,
                      const JudgeRailOptions& opts)
     : model_(std::move(model)),

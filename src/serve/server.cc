@@ -353,50 +353,55 @@ void Server::Impl::HandleGeneration(const httplib::Request& req, httplib::Respon
   // Input rail: every non-assistant message (or the prompt) is checked; PII is redacted in place.
   std::string refusal;
   if (opts.guard != nullptr) {
-    // For the judge: the highest classifier score of the checked texts, and the language of the
-    // last one (for the refusal).
+    // With a judge: the last checked text and its decision (for the refusal's language and the
+    // audit row), gated on the highest classifier score of all the checked texts.
     guard::Decision judged;
-    float max_harm = -1.0f;
     std::string judged_text;
+    float max_harm = -1.0f;
     auto check = [&](std::string& text) {
       const guard::Decision d = opts.guard->Check(text, guard::Direction::kInput);
-      max_harm = std::max(max_harm, d.classifier_harm);
-      judged = d;
-      judged_text = text;
+      if (opts.judge != nullptr) {
+        max_harm = std::max(max_harm, d.classifier_harm);
+        judged = d;
+        judged_text = text;
+      }
       if (d.action == guard::Action::kBlock) {
         if (refusal.empty()) refusal = d.message;
       } else if (d.action == guard::Action::kRedact) {
         text = d.redacted;
       }
     };
-    std::vector<guard::JudgeTurn> conversation;
     if (chat) {
       for (auto& m : p.messages) {
         if (m.role != "assistant") check(m.content);
-        // Llama Guard reads user and agent turns; system messages are the deployment's own.
-        if (m.role == "assistant") {
-          conversation.push_back({guard::JudgeRole::kAgent, m.content});
-        } else if (m.role != "system") {
-          conversation.push_back({guard::JudgeRole::kUser, m.content});
-        }
       }
     } else {
       check(p.prompt);
-      conversation.push_back({guard::JudgeRole::kUser, p.prompt});
     }
-    // One judge call per request, on the conversation (after redaction), unless already refused.
-    if (opts.judge != nullptr && refusal.empty() && !conversation.empty() &&
-        conversation.back().role == guard::JudgeRole::kUser) {
-      judged.classifier_harm = max_harm;
-      const guard::JudgeOutcome out = opts.judge->ApplyConversation(conversation, &judged);
-      if (out == guard::JudgeOutcome::kSafe || out == guard::JudgeOutcome::kUnsafe) {
-        opts.guard->Record(judged, judged_text, guard::Direction::kInput);
+    // One judge call per request, on the conversation after redaction (user and assistant turns;
+    // system messages are the deployment's own), unless already refused.
+    if (opts.judge != nullptr && refusal.empty()) {
+      std::vector<guard::JudgeTurn> conversation;
+      if (chat) {
+        for (const auto& m : p.messages) {
+          if (m.role == "assistant") {
+            conversation.push_back({guard::JudgeRole::kAgent, m.content});
+          } else if (m.role != "system") {
+            conversation.push_back({guard::JudgeRole::kUser, m.content});
+          }
+        }
+      } else {
+        conversation.push_back({guard::JudgeRole::kUser, p.prompt});
       }
-      metrics.CountJudge(out == guard::JudgeOutcome::kSkipped ? "skipped"
-                         : out == guard::JudgeOutcome::kSafe  ? "safe"
-                         : out == guard::JudgeOutcome::kUnsafe ? "unsafe"
-                                                               : "error");
-      if (judged.action == guard::Action::kBlock) refusal = judged.message;
+      if (!conversation.empty() && conversation.back().role == guard::JudgeRole::kUser) {
+        judged.classifier_harm = max_harm;
+        const guard::JudgeOutcome out = opts.judge->ApplyConversation(conversation, &judged);
+        if (out == guard::JudgeOutcome::kSafe || out == guard::JudgeOutcome::kUnsafe) {
+          opts.guard->Record(judged, judged_text, guard::Direction::kInput);
+        }
+        metrics.CountJudge(guard::JudgeOutcomeName(out));
+        if (judged.action == guard::Action::kBlock) refusal = judged.message;
+      }
     }
   }
 
@@ -694,13 +699,12 @@ void Server::Impl::HandleModerations(const httplib::Request& req, httplib::Respo
     guard::Decision d = g->Check(text, guard::Direction::kInput);
     const char* judged = nullptr;  // what the judge did, reported under sangam.judge
     if (opts.judge != nullptr && g == opts.guard) {
-      switch (opts.judge->Apply(text, guard::Direction::kInput, &d)) {
-        case guard::JudgeOutcome::kSkipped: judged = "skipped"; break;
-        case guard::JudgeOutcome::kSafe: judged = "safe"; g->Record(d, text, guard::Direction::kInput); break;
-        case guard::JudgeOutcome::kUnsafe: judged = "unsafe"; g->Record(d, text, guard::Direction::kInput); break;
-        case guard::JudgeOutcome::kError: judged = "error"; break;
+      const guard::JudgeOutcome out = opts.judge->Apply(text, guard::Direction::kInput, &d);
+      if (out == guard::JudgeOutcome::kSafe || out == guard::JudgeOutcome::kUnsafe) {
+        g->Record(d, text, guard::Direction::kInput);
       }
-      if (judged != nullptr) metrics.CountJudge(judged);
+      judged = guard::JudgeOutcomeName(out);
+      metrics.CountJudge(judged);
     }
     json flags = json::object(), scores = json::object(), types = json::object();
     for (const guard::Category& c : cats) {
